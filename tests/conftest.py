@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def project_env(tmp_path: Path) -> dict[str, str]:
+    """Environment for a subprocess running the project on its own data directory."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TURSO_", "LIBSQL_"))}
+    env.update(
+        MEMORYADMIN_DATA_DIR=str(tmp_path / "data"),
+        DJANGO_SETTINGS_MODULE="memoryadmin.settings",
+        PYTHONPATH=str(ROOT),
+    )
+    return env
+
+
+PYTHON = sys.executable

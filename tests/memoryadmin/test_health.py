@@ -1,0 +1,75 @@
+"""/healthz: a ping with its latency, or a 503 within the deadline (never a hang)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+from django.db import OperationalError, connections
+from django.test import Client
+
+from memoryadmin.health import database_health
+from tests.netfixtures import refused_port, silent_server
+
+
+@pytest.mark.django_db
+def test_healthz_reports_libsql_and_a_ping(client: Client) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["engine"] == "libsql"
+    assert body["database"]["mode"] == "local"
+    assert body["database"]["libsql_version"] == "0.1.11"
+    assert body["database"]["sqlite_version"].startswith("3.")
+    assert body["database"]["ping_ms"] >= 0
+
+
+@pytest.fixture
+def remote_alias(django_db_blocker) -> Iterator[Callable[[str], str]]:
+    """Register extra database aliases pointing at misbehaving endpoints
+    (they never touch the test database, so pytest-django's block is lifted)."""
+    added: list[str] = []
+
+    def add(url: str) -> str:
+        alias = f"remote_{len(added)}"
+        connections.settings[alias] = {
+            **connections.settings["default"],
+            "NAME": url,
+            "OPTIONS": {"auth_token": "tok-health", "remote_deadline": 0.3},
+            "TEST": {},
+        }
+        added.append(alias)
+        return alias
+
+    with django_db_blocker.unblock():
+        yield add
+    for alias in added:
+        held = connections._connections  # type: ignore[attr-defined]
+        if hasattr(held, alias):
+            connections[alias].close()
+            delattr(held, alias)
+        connections.settings.pop(alias, None)
+
+
+def test_unanswering_server_gives_unavailable_within_the_deadline(remote_alias) -> None:
+    with silent_server() as port:
+        alias = remote_alias(f"http://127.0.0.1:{port}")
+        started = time.monotonic()
+        report = database_health(alias=alias)
+        elapsed = time.monotonic() - started
+    assert report["ok"] is False
+    assert "did not answer within 0.3s" in report["error"]
+    assert elapsed < 2.0
+    assert "tok-health" not in report["error"]
+
+
+def test_refused_connection_gives_unavailable_at_once(remote_alias) -> None:
+    alias = remote_alias(f"http://127.0.0.1:{refused_port()}")
+    started = time.monotonic()
+    with pytest.raises(OperationalError, match="unreachable"):
+        connections[alias].ensure_connection()
+    assert time.monotonic() - started < 1.0
+    # Repeated attempts fail fast from the remembered failure.
+    report = database_health(alias=alias)
+    assert report["ok"] is False
