@@ -1,0 +1,169 @@
+//! `Reader`: a read-only handle (shared file lock) for request-time lookups.
+
+use std::path::PathBuf;
+use std::sync::{PoisonError, RwLock};
+
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+use redb::{ReadOnlyDatabase, ReadableDatabase};
+
+use crate::convert::{blocking, read, write};
+use crate::errors::{StoreError, StoreResult, drop_quietly};
+use crate::reads::{self, ScanArgs, TableSource};
+use crate::store::{self, Lookup};
+
+/// A read-only redb file. Thread-safe: the handle sits behind a lock so Django threads may
+/// share one; `close()` waits for reads in flight.
+#[pyclass(frozen, module = "redb_cache._native")]
+pub struct Reader {
+    db: RwLock<Option<ReadOnlyDatabase>>,
+    path: PathBuf,
+}
+
+impl Drop for Reader {
+    fn drop(&mut self) {
+        let db = self
+            .db
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        drop_quietly(db);
+    }
+}
+
+impl TableSource for Reader {
+    fn with_table<T>(
+        &self,
+        name: &str,
+        op: impl FnOnce(&dyn Lookup) -> StoreResult<T>,
+    ) -> StoreResult<T> {
+        let guard = read(&self.db);
+        let db = guard.as_ref().ok_or_else(|| StoreError::closed("Reader"))?;
+        let txn = db.begin_read()?;
+        op(&store::read_table(&txn, name)?)
+    }
+
+    fn table_names(&self) -> StoreResult<Vec<String>> {
+        let guard = read(&self.db);
+        let db = guard.as_ref().ok_or_else(|| StoreError::closed("Reader"))?;
+        store::list_tables(&db.begin_read()?)
+    }
+}
+
+/// Open an existing redb file read-only.
+///
+/// Takes a shared lock: any number of readers (in any processes) may be open at once, but not
+/// while a Writer has the file open (CacheBusy).
+#[pyfunction]
+pub fn open_reader(py: Python<'_>, path: PathBuf) -> PyResult<Reader> {
+    let db = blocking(py, || store::open_read_only(&path))?;
+    Ok(Reader {
+        db: RwLock::new(Some(db)),
+        path,
+    })
+}
+
+#[pymethods]
+impl Reader {
+    /// The value stored under `key` in `table`, or None.
+    fn get<'py>(
+        &self,
+        py: Python<'py>,
+        table: &str,
+        key: &Bound<'py, PyAny>,
+    ) -> PyResult<Option<Bound<'py, PyBytes>>> {
+        reads::get(py, self, table, key)
+    }
+
+    /// The values of `keys` in `table`, in order, None where missing.
+    fn get_many<'py>(
+        &self,
+        py: Python<'py>,
+        table: &str,
+        keys: &Bound<'py, PyAny>,
+    ) -> PyResult<Vec<Option<Bound<'py, PyBytes>>>> {
+        reads::get_many(py, self, table, keys)
+    }
+
+    /// Whether `table` holds `key`.
+    fn contains(&self, py: Python<'_>, table: &str, key: &Bound<'_, PyAny>) -> PyResult<bool> {
+        reads::contains(py, self, table, key)
+    }
+
+    /// `(key, value)` pairs in key order, limited to a prefix and/or the range [start, end).
+    #[pyo3(signature = (table, *, prefix=None, start=None, end=None, limit=None, reverse=false))]
+    #[allow(clippy::too_many_arguments)]
+    fn scan<'py>(
+        &self,
+        py: Python<'py>,
+        table: &str,
+        prefix: Option<&Bound<'py, PyAny>>,
+        start: Option<&Bound<'py, PyAny>>,
+        end: Option<&Bound<'py, PyAny>>,
+        limit: Option<usize>,
+        reverse: bool,
+    ) -> PyResult<Vec<(Bound<'py, PyBytes>, Bound<'py, PyBytes>)>> {
+        let args = ScanArgs {
+            prefix,
+            start,
+            end,
+            limit,
+            reverse,
+        };
+        reads::scan(py, self, table, &args)
+    }
+
+    /// The number of entries in `table`.
+    fn count(&self, py: Python<'_>, table: &str) -> PyResult<u64> {
+        reads::count(py, self, table)
+    }
+
+    /// The names of all tables.
+    fn list_tables(&self, py: Python<'_>) -> PyResult<Vec<String>> {
+        reads::list_tables(py, self)
+    }
+
+    /// Release the file and its lock. Idempotent; later calls raise CacheClosed.
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        blocking(py, || match write(&self.db).take() {
+            Some(db) => Ok(db.close()?),
+            None => Ok(()),
+        })
+    }
+
+    /// Whether `close()` has been called.
+    #[getter]
+    fn closed(&self) -> bool {
+        read(&self.db).is_none()
+    }
+
+    /// The path the reader was opened on.
+    #[getter]
+    fn path(&self) -> PathBuf {
+        self.path.clone()
+    }
+
+    /// Enter the context: returns the reader itself.
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    /// Leave the context: closes the reader; exceptions propagate.
+    fn __exit__(
+        &self,
+        py: Python<'_>,
+        exc_type: Option<&Bound<'_, PyAny>>,
+        exc_value: Option<&Bound<'_, PyAny>>,
+        traceback: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<bool> {
+        let _ = (exc_type, exc_value, traceback);
+        self.close(py)?;
+        Ok(false)
+    }
+
+    /// A short description with the path and state.
+    fn __repr__(&self) -> String {
+        let state = if self.closed() { "closed" } else { "open" };
+        format!("<redb_cache.Reader {} ({state})>", self.path.display())
+    }
+}
