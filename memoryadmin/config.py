@@ -82,7 +82,12 @@ def database_settings(data_dir: Path) -> dict[str, object]:
     return {
         **common,
         "NAME": str(path),
-        "OPTIONS": {"busy_timeout_ms": env_int("LIBSQL_BUSY_TIMEOUT_MS", 5000, minimum=0)},
+        # BEGIN IMMEDIATE: a transaction takes the write lock up front and waits
+        # for it (busy timeout) instead of failing on a stale WAL snapshot later.
+        "OPTIONS": {
+            "busy_timeout_ms": env_int("LIBSQL_BUSY_TIMEOUT_MS", 5000, minimum=0),
+            "transaction_mode": "IMMEDIATE",
+        },
         "TEST": {"NAME": test_path},
     }
 

@@ -119,3 +119,7 @@ LOGGING = {
 # Static files (htmx, plotly.js, our CSS) are served by whitenoise from the
 # app finders, so the product works without a separate web server.
 WHITENOISE_USE_FINDERS = True
+
+# Embeddings for retrieval: none (keyword + context), local (offline MiniLM
+# from the `local` extra) or openai (an OpenAI-compatible HTTP endpoint).
+EMBEDDINGS_PROVIDER = os.environ.get("EMBEDDINGS_PROVIDER", "none").strip().lower() or "none"

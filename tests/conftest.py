@@ -22,3 +22,10 @@ def project_env(tmp_path: Path) -> dict[str, str]:
 
 
 PYTHON = sys.executable
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(settings, tmp_path: Path) -> Path:
+    """Every test gets its own redb cache file (never ./data/cache.redb)."""
+    settings.REDB_CACHE_PATH = tmp_path / "cache.redb"
+    return settings.REDB_CACHE_PATH

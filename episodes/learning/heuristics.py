@@ -1,0 +1,98 @@
+"""Heuristics (condition → action) with a confidence from success rate and sample size.
+
+confidence is the lower bound of the Wilson score interval (z = 1.96) of
+the success rate: 3/3 successes gives 0.44, 30/30 gives 0.89, so a rule
+earns trust only with evidence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from episodes.changes import next_change_seq
+from episodes.hashing import canonical, record_hash
+from episodes.learning.reflection import tool_sequence
+from episodes.models import Episode, ExecutionStep, Heuristic
+
+Z = 1.96
+
+
+def wilson_lower_bound(successes: int, n: int, z: float = Z) -> float:
+    if n == 0:
+        return 0.0
+    p = successes / n
+    denominator = 1 + z * z / n
+    centre = p + z * z / (2 * n)
+    margin = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return round(max(0.0, (centre - margin) / denominator), 4)
+
+
+@dataclass(frozen=True)
+class Rule:
+    condition: str
+    action: str
+    condition_data: dict[str, Any]
+
+    @property
+    def signature(self) -> str:
+        return hashlib.sha256(canonical([self.condition_data, self.action])).hexdigest()
+
+
+def extract(episode: Episode, steps: Sequence[ExecutionStep]) -> list[Rule]:
+    rules: dict[str, Rule] = {}
+    tools = tool_sequence(steps)
+    if tools:
+        data: dict[str, Any] = {"task_type": episode.task_type}
+        if episode.language:
+            data["language"] = episode.language
+        condition = " and ".join(f"{k} = {v}" for k, v in data.items())
+        rule = Rule(condition, f"start with {tools[0]}", data)
+        rules[rule.signature] = rule
+    for i, step in enumerate(steps[:-1]):
+        if not step.success:
+            nxt = steps[i + 1]
+            rule = Rule(f"{step.tool} fails", f"follow with {nxt.tool}", {"failed_tool": step.tool})
+            rules.setdefault(rule.signature, rule)
+    return list(rules.values())
+
+
+def merge(episode: Episode, rules: Sequence[Rule]) -> list[Heuristic]:
+    succeeded = episode.verdict == "success"
+    merged = []
+    for rule in rules:
+        heuristic, _ = Heuristic.objects.get_or_create(
+            signature=rule.signature,
+            defaults={
+                "condition": rule.condition,
+                "action": rule.action,
+                "condition_data": rule.condition_data,
+            },
+        )
+        heuristic.sample_size += 1
+        heuristic.success_count += int(succeeded)
+        heuristic.success_rate = round(heuristic.success_count / heuristic.sample_size, 4)
+        heuristic.confidence = wilson_lower_bound(heuristic.success_count, heuristic.sample_size)
+        heuristic.change_seq = next_change_seq()
+        heuristic.content_hash = heuristic_hash(heuristic)
+        heuristic.save()
+        heuristic.evidence.add(episode)
+        merged.append(heuristic)
+    return merged
+
+
+def heuristic_hash(heuristic: Heuristic) -> str:
+    return record_hash(
+        "heuristic",
+        {
+            "signature": heuristic.signature,
+            "condition": heuristic.condition,
+            "action": heuristic.action,
+            "confidence": heuristic.confidence,
+            "sample_size": heuristic.sample_size,
+            "success_count": heuristic.success_count,
+        },
+    )

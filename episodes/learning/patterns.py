@@ -1,0 +1,123 @@
+"""Pattern extraction for the four kinds, merged into existing rows by signature."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from episodes.changes import next_change_seq
+from episodes.hashing import canonical, record_hash
+from episodes.learning.reflection import tool_sequence
+from episodes.models import Episode, ExecutionStep, Pattern
+from episodes.models.learning import PatternKind
+
+
+@dataclass(frozen=True)
+class Candidate:
+    kind: str
+    key: dict[str, Any]
+    description: str
+    task_type: str = ""
+    domain: str = ""
+
+    @property
+    def signature(self) -> str:
+        return hashlib.sha256(canonical({"kind": self.kind, **self.key})).hexdigest()
+
+
+def extract(episode: Episode, steps: Sequence[ExecutionStep]) -> list[Candidate]:
+    found: dict[str, Candidate] = {}
+
+    def add(candidate: Candidate) -> None:
+        found.setdefault(candidate.signature, candidate)
+
+    tools = tool_sequence(steps)
+    label = episode.task_type.replace("_", " ")
+    if len(tools) >= 2:
+        add(
+            Candidate(
+                PatternKind.TOOL_SEQUENCE,
+                {"task_type": episode.task_type, "tools": tools},
+                f"{label}: {' → '.join(tools)}",
+                episode.task_type,
+                episode.domain,
+            )
+        )
+    for i, step in enumerate(steps):
+        if step.success:
+            continue
+        if i + 1 < len(steps):
+            nxt = steps[i + 1].tool
+            add(
+                Candidate(
+                    PatternKind.DECISION_POINT,
+                    {"after_failed": step.tool, "next": nxt},
+                    f"after {step.tool} failed, the agent chose {nxt}",
+                    episode.task_type,
+                    episode.domain,
+                )
+            )
+        recovery = next((j for j in range(i + 1, len(steps)) if steps[j].success), None)
+        if recovery is not None:
+            path = tool_sequence(steps[i + 1 : recovery + 1], limit=4)
+            add(
+                Candidate(
+                    PatternKind.ERROR_RECOVERY,
+                    {"failed_tool": step.tool, "recovered_with": path},
+                    f"{step.tool} failure recovered with {' → '.join(path)}",
+                    episode.task_type,
+                    episode.domain,
+                )
+            )
+    context = {k: getattr(episode, k) for k in ("task_type", "language", "framework", "domain")}
+    if any(context[k] for k in ("language", "framework", "domain")):
+        described = ", ".join(f"{k}={v}" for k, v in context.items() if v)
+        add(
+            Candidate(
+                PatternKind.CONTEXT_PATTERN, context, described, episode.task_type, episode.domain
+            )
+        )
+    return list(found.values())
+
+
+def merge(episode: Episode, candidates: Sequence[Candidate]) -> list[Pattern]:
+    """Count this episode into each pattern (creating it on first sight)."""
+    succeeded = episode.verdict == "success"
+    merged = []
+    for candidate in candidates:
+        pattern, _ = Pattern.objects.get_or_create(
+            kind=candidate.kind,
+            signature=candidate.signature,
+            defaults={
+                "description": candidate.description,
+                "data": candidate.key,
+                "task_type": candidate.task_type,
+                "domain": candidate.domain,
+            },
+        )
+        pattern.occurrence_count += 1
+        pattern.success_count += int(succeeded)
+        pattern.success_rate = round(pattern.success_count / pattern.occurrence_count, 4)
+        pattern.change_seq = next_change_seq()
+        pattern.content_hash = pattern_hash(pattern)
+        pattern.save()
+        pattern.evidence.add(episode)
+        merged.append(pattern)
+    return merged
+
+
+def pattern_hash(pattern: Pattern) -> str:
+    return record_hash(
+        "pattern",
+        {
+            "kind": pattern.kind,
+            "signature": pattern.signature,
+            "description": pattern.description,
+            "data": pattern.data,
+            "occurrence_count": pattern.occurrence_count,
+            "success_count": pattern.success_count,
+            "success_rate": pattern.success_rate,
+        },
+    )

@@ -1,0 +1,205 @@
+"""Reads of the episodes app: lists with filters and keyset pagination."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
+from django.utils.dateparse import parse_datetime
+
+from episodes import search_index
+from episodes.models import Episode, Heuristic, Pattern
+from memoryadmin.exceptions import ApplicationError, NotFound
+
+PAGE_MAX = 200
+
+
+@dataclass(frozen=True)
+class EpisodeFilters:
+    task_type: str | None = None
+    verdict: str | None = None
+    domain: str | None = None
+    language: str | None = None
+    tag: str | None = None
+    text: str | None = None
+    started_after: datetime | None = None
+    started_before: datetime | None = None
+    include_archived: bool = True
+    completed: bool | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Any]
+    next_cursor: str | None
+
+
+def _encode_cursor(episode: Episode) -> str:
+    raw = f"{episode.started_at.isoformat()}|{episode.pk.hex}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        when_text, hex_id = raw.split("|", 1)
+        when = parse_datetime(when_text)
+        UUID(hex=hex_id)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        when = None
+    if when is None:
+        raise ApplicationError(
+            "cursor is not a cursor this API handed out", extra={"field": "cursor"}
+        )
+    return when, hex_id
+
+
+def episode_queryset(filters: EpisodeFilters) -> QuerySet[Episode]:
+    qs = Episode.objects.filter(deleted_at__isnull=True)
+    if filters.task_type:
+        qs = qs.filter(task_type=filters.task_type)
+    if filters.verdict:
+        qs = qs.filter(verdict=filters.verdict)
+    if filters.completed is not None:
+        qs = qs.filter(verdict__isnull=not filters.completed)
+    if filters.domain:
+        qs = qs.filter(domain=filters.domain.lower())
+    if filters.language:
+        qs = qs.filter(language=filters.language.lower())
+    if filters.tag:
+        qs = qs.filter(tag_rows__tag=filters.tag.strip().lower())
+    if filters.started_after:
+        qs = qs.filter(started_at__gte=filters.started_after)
+    if filters.started_before:
+        qs = qs.filter(started_at__lt=filters.started_before)
+    if not filters.include_archived:
+        qs = qs.filter(archived_at__isnull=True)
+    if filters.text and (query := search_index.match_query(filters.text)):
+        qs = qs.filter(
+            id__in=RawSQL(
+                f"SELECT episode_id FROM {search_index.TABLE} WHERE {search_index.TABLE} MATCH %s",  # noqa: S608
+                [query],
+            )
+        )
+    return qs
+
+
+def episode_list(
+    *,
+    filters: EpisodeFilters,
+    cursor: str | None = None,
+    limit: int = 50,
+    newest_first: bool = True,
+) -> Page:
+    """A page of episodes by start time; the cursor stays valid under inserts."""
+    if not 1 <= limit <= PAGE_MAX:
+        raise ApplicationError(f"limit must be between 1 and {PAGE_MAX}", extra={"field": "limit"})
+    qs = episode_queryset(filters)
+    if cursor:
+        when, hex_id = _decode_cursor(cursor)
+        if newest_first:
+            qs = qs.filter(Q(started_at__lt=when) | Q(started_at=when, id__lt=hex_id))
+        else:
+            qs = qs.filter(Q(started_at__gt=when) | Q(started_at=when, id__gt=hex_id))
+    order = ("-started_at", "-id") if newest_first else ("started_at", "id")
+    rows = list(qs.order_by(*order)[: limit + 1])
+    next_cursor = _encode_cursor(rows[limit - 1]) if len(rows) > limit else None
+    return Page(items=rows[:limit], next_cursor=next_cursor)
+
+
+def episode_get(*, episode_id: UUID | str, include_deleted: bool = False) -> Episode:
+    try:
+        episode = Episode.objects.get(pk=episode_id)
+    except (Episode.DoesNotExist, ValidationError, ValueError):
+        raise NotFound(
+            f"episode {episode_id} does not exist", extra={"field": "episode_id"}
+        ) from None
+    if episode.deleted_at is not None and not include_deleted:
+        raise NotFound(f"episode {episode_id} was deleted", extra={"field": "episode_id"})
+    return episode
+
+
+def pattern_list(
+    *,
+    kind: str | None = None,
+    task_type: str | None = None,
+    domain: str | None = None,
+    min_occurrences: int = 0,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[Pattern]:
+    qs = Pattern.objects.all()
+    if kind:
+        qs = qs.filter(kind=kind)
+    if task_type:
+        qs = qs.filter(task_type=task_type)
+    if domain:
+        qs = qs.filter(domain=domain.lower())
+    if min_occurrences:
+        qs = qs.filter(occurrence_count__gte=min_occurrences)
+    return list(qs.order_by("-occurrence_count", "-success_rate", "id")[offset : offset + limit])
+
+
+def pattern_get(*, pattern_id: int) -> Pattern:
+    try:
+        return Pattern.objects.get(pk=pattern_id)
+    except Pattern.DoesNotExist:
+        raise NotFound(
+            f"pattern {pattern_id} does not exist", extra={"field": "pattern_id"}
+        ) from None
+
+
+def heuristic_list(
+    *, min_confidence: float = 0.0, text: str | None = None, limit: int = 50, offset: int = 0
+) -> list[Heuristic]:
+    qs = Heuristic.objects.filter(confidence__gte=min_confidence)
+    if text:
+        qs = qs.filter(Q(condition__icontains=text) | Q(action__icontains=text))
+    return list(qs.order_by("-confidence", "-sample_size", "id")[offset : offset + limit])
+
+
+def heuristic_get(*, heuristic_id: int) -> Heuristic:
+    try:
+        return Heuristic.objects.get(pk=heuristic_id)
+    except Heuristic.DoesNotExist:
+        raise NotFound(
+            f"heuristic {heuristic_id} does not exist", extra={"field": "heuristic_id"}
+        ) from None
+
+
+@dataclass(frozen=True)
+class EpisodeRead:
+    """An episode as JSON, with where it came from (``cache`` or ``database``)."""
+
+    payload: dict[str, Any]
+    source: str
+    cache_status: str
+
+
+def episode_read(*, episode_id: UUID | str) -> EpisodeRead:
+    """Read one episode with its steps: the redb cache first, then the database.
+
+    The cache never makes a reader wait: busy, missing or damaged → database.
+    """
+    from episodes.payloads import episode_payload
+    from sync import cache
+
+    try:
+        key = UUID(str(episode_id)).hex
+    except ValueError:
+        raise NotFound(
+            f"episode {episode_id} does not exist", extra={"field": "episode_id"}
+        ) from None
+    cached = cache.cache_get(cache.EPISODES, key)
+    if cached.hit and isinstance(cached.value, dict) and "steps" in cached.value:
+        return EpisodeRead(cached.value, "cache", cached.status)
+    episode = episode_get(episode_id=key)
+    payload = episode_payload(episode, episode.steps.order_by("step_number"))
+    return EpisodeRead(payload, "database", cached.status)

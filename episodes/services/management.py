@@ -1,0 +1,131 @@
+"""Operator and agent edits of existing episodes: tags, metadata, archive, soft delete."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from episodes import limits
+from episodes.changes import next_change_seq
+from episodes.hashing import episode_hash
+from episodes.models import Episode, EpisodeTag
+from episodes.services.inputs import Redactions
+from episodes.services.loading import episode_for_update
+from episodes.services.on_commit import after_episode_change
+from memoryadmin.exceptions import ApplicationError
+
+MAX_BULK = 10_000
+
+
+def _save(episode: Episode, fields: list[str]) -> None:
+    episode.change_seq = next_change_seq()
+    episode.content_hash = episode_hash(episode)
+    episode.save(update_fields=[*fields, "change_seq", "content_hash", "updated_at"])
+    after_episode_change(episode.pk)
+
+
+def _set_tags(episode: Episode, tags: list[str]) -> None:
+    episode.tags = tags
+    EpisodeTag.objects.filter(episode=episode).exclude(tag__in=tags).delete()
+    existing = set(EpisodeTag.objects.filter(episode=episode).values_list("tag", flat=True))
+    EpisodeTag.objects.bulk_create(
+        [EpisodeTag(episode=episode, tag=t) for t in tags if t not in existing]
+    )
+
+
+@transaction.atomic
+def episode_update(
+    *,
+    episode_id: UUID | str,
+    tags: list[str] | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> Episode:
+    """Replace the tags and/or merge keys into the metadata (``None`` values remove keys)."""
+    episode = episode_for_update(episode_id)
+    fields: list[str] = []
+    if tags is not None:
+        _set_tags(episode, limits.check_tags("tags", tags))
+        fields.append("tags")
+    if metadata is not None:
+        if not isinstance(metadata, dict):
+            raise ApplicationError("metadata must be an object", extra={"field": "metadata"})
+        redactions = Redactions()
+        merged = {**episode.metadata, **redactions.value(metadata)}
+        merged = {k: v for k, v in merged.items() if v is not None}
+        if redactions.count:
+            merged["redactions"] = int(merged.get("redactions", 0)) + redactions.count
+        limits.check_json("metadata", merged)
+        episode.metadata = merged
+        fields.append("metadata")
+    if fields:
+        _save(episode, fields)
+    return episode
+
+
+@transaction.atomic
+def episode_soft_delete(*, episode_id: UUID | str, user: AbstractBaseUser | None = None) -> Episode:
+    """Hide an episode everywhere (kept in the database with who and when)."""
+    episode = episode_for_update(episode_id)
+    episode.deleted_at = timezone.now()
+    episode.deleted_by = user if user is not None and user.is_authenticated else None  # type: ignore[assignment]
+    _save(episode, ["deleted_at", "deleted_by"])
+    return episode
+
+
+@transaction.atomic
+def episode_archive(*, episode_id: UUID | str, user: AbstractBaseUser | None = None) -> Episode:
+    episode = episode_for_update(episode_id)
+    if episode.archived_at is None:
+        episode.archived_at = timezone.now()
+        episode.archived_by = user if user is not None and user.is_authenticated else None  # type: ignore[assignment]
+        _save(episode, ["archived_at", "archived_by"])
+    return episode
+
+
+def _bulk_ids(episode_ids: Sequence[UUID | str]) -> list[Episode]:
+    if len(episode_ids) > MAX_BULK:
+        raise ApplicationError(
+            f"at most {MAX_BULK} episodes per bulk action", extra={"field": "episode_ids"}
+        )
+    return list(Episode.objects.filter(pk__in=episode_ids, deleted_at__isnull=True))
+
+
+@transaction.atomic
+def episodes_bulk_tag(*, episode_ids: Sequence[UUID | str], add: list[str]) -> int:
+    """Add tags to many episodes; returns how many episodes really changed."""
+    new_tags = limits.check_tags("tags", add)
+    changed = 0
+    for episode in _bulk_ids(episode_ids):
+        merged = limits.check_tags("tags", [*episode.tags, *new_tags])
+        if merged != episode.tags:
+            _set_tags(episode, merged)
+            _save(episode, ["tags"])
+            changed += 1
+    return changed
+
+
+@transaction.atomic
+def episodes_bulk_archive(
+    *, episode_ids: Sequence[UUID | str], user: AbstractBaseUser | None = None
+) -> int:
+    changed = 0
+    for episode in _bulk_ids(episode_ids):
+        if episode.archived_at is None:
+            episode_archive(episode_id=episode.pk, user=user)
+            changed += 1
+    return changed
+
+
+@transaction.atomic
+def episodes_bulk_delete(
+    *, episode_ids: Sequence[UUID | str], user: AbstractBaseUser | None = None
+) -> int:
+    episodes = _bulk_ids(episode_ids)
+    for episode in episodes:
+        episode_soft_delete(episode_id=episode.pk, user=user)
+    return len(episodes)

@@ -1,0 +1,44 @@
+"""Reading one episode: the redb cache first, the database when the cache can't answer."""
+
+from __future__ import annotations
+
+import pytest
+
+from episodes.payloads import episode_payload
+from episodes.selectors import episode_read
+from memoryadmin.exceptions import NotFound
+from sync import cache
+from tests.factories import SUCCESS, make_episode, step
+
+pytestmark = pytest.mark.django_db
+
+
+def test_miss_reads_the_database_then_a_cached_copy_is_served() -> None:
+    episode = make_episode(steps=[step("grep"), step("pytest")], outcome=SUCCESS)
+    first = episode_read(episode_id=episode.pk)
+    assert first.source == "database" and first.cache_status == "unavailable"
+    assert [s["tool"] for s in first.payload["steps"]] == ["grep", "pytest"]
+    with cache.cache_writer() as writer:
+        payload = episode_payload(episode, episode.steps.all())
+        payload["marker"] = "from-cache"
+        writer.write_batch(puts={cache.EPISODES: [(episode.pk.hex, payload, episode.content_hash)]})
+    second = episode_read(episode_id=str(episode.pk))
+    assert second.source == "cache" and second.payload["marker"] == "from-cache"
+
+
+def test_busy_cache_falls_back_to_the_database() -> None:
+    episode = make_episode(steps=[step()])
+    with cache.cache_writer() as writer:
+        writer.write_batch(
+            puts={cache.EPISODES: [(episode.pk.hex, episode_payload(episode, []), "h")]}
+        )
+        # The writer still holds the file: the reader must not wait for it.
+        read = episode_read(episode_id=episode.pk)
+    assert read.source == "database" and read.cache_status == "busy"
+
+
+def test_unknown_episode_is_not_found() -> None:
+    with pytest.raises(NotFound):
+        episode_read(episode_id="0" * 32)
+    with pytest.raises(NotFound):
+        episode_read(episode_id="nope")

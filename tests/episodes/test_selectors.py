@@ -1,0 +1,93 @@
+"""Listing with filters and a cursor that stays stable under inserts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from episodes.selectors import EpisodeFilters, episode_get, episode_list
+from episodes.services import episode_soft_delete, episode_update
+from memoryadmin.exceptions import ApplicationError, NotFound
+from tests.factories import FAILURE, SUCCESS, make_episode, step
+
+pytestmark = pytest.mark.django_db
+
+
+def _ids(page) -> list[str]:
+    return [e.task_description for e in page.items]
+
+
+def test_cursor_pages_are_stable_when_new_episodes_arrive() -> None:
+    now = timezone.now()
+    for i in range(7):
+        make_episode(description=f"task {i}", started_at=now - timedelta(hours=10 - i))
+    first = episode_list(filters=EpisodeFilters(), limit=3)
+    assert _ids(first) == ["task 6", "task 5", "task 4"]
+    make_episode(description="newcomer", started_at=now)  # lands before the cursor
+    second = episode_list(filters=EpisodeFilters(), cursor=first.next_cursor, limit=3)
+    assert _ids(second) == ["task 3", "task 2", "task 1"]
+    third = episode_list(filters=EpisodeFilters(), cursor=second.next_cursor, limit=3)
+    assert _ids(third) == ["task 0"] and third.next_cursor is None
+
+
+def test_filters_combine() -> None:
+    make_episode(
+        description="payment webhook retries",
+        context={"domain": "payments", "tags": ["stripe"]},
+        steps=[step()],
+        outcome=SUCCESS,
+    )
+    make_episode(
+        description="webhook signature check",
+        context={"domain": "payments"},
+        steps=[step()],
+        outcome=FAILURE,
+    )
+    make_episode(
+        description="render the docs site", task_type="documentation", context={"domain": "docs"}
+    )
+    assert _ids(episode_list(filters=EpisodeFilters(domain="Payments", verdict="success"))) == [
+        "payment webhook retries"
+    ]
+    assert _ids(episode_list(filters=EpisodeFilters(tag="stripe"))) == ["payment webhook retries"]
+    assert len(episode_list(filters=EpisodeFilters(text="webhook")).items) == 2
+    assert _ids(episode_list(filters=EpisodeFilters(task_type="documentation"))) == [
+        "render the docs site"
+    ]
+    assert len(episode_list(filters=EpisodeFilters(completed=False)).items) == 1
+
+
+def test_time_range_filter() -> None:
+    now = timezone.now()
+    make_episode(description="old", started_at=now - timedelta(days=10))
+    make_episode(description="new", started_at=now - timedelta(hours=1))
+    page = episode_list(filters=EpisodeFilters(started_after=now - timedelta(days=1)))
+    assert _ids(page) == ["new"]
+
+
+def test_deleted_episodes_disappear_but_are_kept() -> None:
+    episode = make_episode(description="to delete")
+    episode_soft_delete(episode_id=episode.pk)
+    assert episode_list(filters=EpisodeFilters()).items == []
+    with pytest.raises(NotFound, match="was deleted"):
+        episode_get(episode_id=episode.pk)
+    assert episode_get(episode_id=episode.pk, include_deleted=True).deleted_at is not None
+
+
+def test_update_tags_and_metadata() -> None:
+    episode = make_episode()
+    updated = episode_update(episode_id=episode.pk, tags=["A", "b"], metadata={"x": 1})
+    assert updated.tags == ["a", "b"] and updated.metadata["x"] == 1
+    assert _ids(episode_list(filters=EpisodeFilters(tag="b"))) == [episode.task_description]
+    updated = episode_update(episode_id=episode.pk, tags=["b"], metadata={"x": None})
+    assert "x" not in updated.metadata
+    assert episode_list(filters=EpisodeFilters(tag="a")).items == []
+
+
+def test_bad_cursor_and_limit() -> None:
+    with pytest.raises(ApplicationError, match="cursor"):
+        episode_list(filters=EpisodeFilters(), cursor="garbage!!")
+    with pytest.raises(ApplicationError, match="limit"):
+        episode_list(filters=EpisodeFilters(), limit=0)
