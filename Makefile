@@ -53,3 +53,7 @@ test: lint typecheck cargo-test pytest
 
 clean:
 	rm -rf $(VENV) $(CRATE)/target
+
+# Benchmarks are not tests: they print a markdown table (also bench/results/latest.md).
+bench: install
+	$(PY) -m bench.run
