@@ -8,7 +8,6 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 
-
 def _tables() -> set[str]:
     return set(connection.introspection.table_names())
 

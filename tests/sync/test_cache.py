@@ -123,8 +123,11 @@ def test_writer_gets_in_under_steady_read_traffic(path: Path, project_env) -> No
     _fill(path)
     readers = [
         subprocess.Popen(
-            [PYTHON, "-c", READ_LOOP, str(path), "4"], stdout=subprocess.PIPE, text=True,
-            env=project_env, cwd=ROOT,
+            [PYTHON, "-c", READ_LOOP, str(path), "4"],
+            stdout=subprocess.PIPE,
+            text=True,
+            env=project_env,
+            cwd=ROOT,
         )
         for _ in range(3)
     ]
