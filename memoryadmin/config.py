@@ -61,6 +61,9 @@ def database_settings(data_dir: Path) -> dict[str, object]:
             )
         return {
             **common,
+            # sqld expires an idle stream after 10 s and libsql never recovers
+            # the connection, so remote connections are not kept longer.
+            "CONN_MAX_AGE": 5,
             "NAME": url,
             "OPTIONS": {"auth_token": token, "remote_deadline": deadline},
             "TEST": {

@@ -116,6 +116,10 @@ def test_wide_integers_bind_exactly(conn, value: int) -> None:
     assert conn.execute("SELECT count(*) FROM t WHERE v = %s", (value,)).fetchone() == (2,)
 
 
+def test_negative_wide_integer_after_a_minus_sign(conn) -> None:
+    assert conn.execute("SELECT 5 -%s, 1", (-(2**40),)).fetchone() == (5 + 2**40, 1)
+
+
 @pytest.mark.parametrize(
     ("sql", "params", "error"),
     [

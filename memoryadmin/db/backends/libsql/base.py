@@ -27,7 +27,11 @@ LOCAL_PRAGMAS = (
     "PRAGMA foreign_keys = ON",
     "PRAGMA legacy_alter_table = OFF",
 )
-REMOTE_PRAGMAS = ("PRAGMA foreign_keys = ON",)
+# No pragmas for remote databases: over HTTP each autocommit statement runs on a
+# fresh server connection, so a connection pragma would not outlive its own
+# request (libSQL servers enforce foreign keys by default, being built with
+# SQLITE_DEFAULT_FOREIGN_KEYS=1), and sqld refuses journal/synchronous pragmas.
+REMOTE_PRAGMAS: tuple[str, ...] = ()
 TRANSACTION_MODES = frozenset({"DEFERRED", "EXCLUSIVE", "IMMEDIATE"})
 
 
@@ -91,6 +95,27 @@ class DatabaseWrapper(SQLiteDatabaseWrapper):
         for statement in (*pragmas, *self.init_commands):
             conn.execute(statement.strip())
         return conn
+
+    def disable_constraint_checking(self) -> bool:
+        if not self.is_remote:
+            return super().disable_constraint_checking()
+        # A remote "PRAGMA foreign_keys = OFF" would only last for its own
+        # request (see Connection._begin_without_foreign_keys), so it is sent
+        # with the next BEGIN instead: the schema editor's atomic block runs
+        # with foreign keys off, as on a local file. A non-atomic schema
+        # editor's statements still run with them on.
+        self.ensure_connection()
+        if self.connection.in_transaction:
+            return False  # as in SQLite: not inside a transaction
+        self.connection.foreign_keys_off_at_begin = True
+        return True
+
+    def enable_constraint_checking(self) -> None:
+        if not self.is_remote:
+            return super().enable_constraint_checking()
+        if self.connection is not None and not self.connection.closed:
+            # The stream that had them off closed with its transaction.
+            self.connection.foreign_keys_off_at_begin = False
 
     def create_cursor(self, name: str | None = None) -> Cursor:
         return self.connection.cursor()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -13,6 +14,7 @@ from .params import bind
 
 _FETCH_CHUNK = 256
 _DML = ("insert", "update", "delete", "replace")
+_BEGIN = re.compile(r"\s*BEGIN\b", re.I)
 
 
 class Cursor:
@@ -43,6 +45,9 @@ class Cursor:
         self._check_open()
         sql, args = bind(query, params)
         self.connection._begin_if_manual(sql)
+        if not args and self.connection._begin_without_foreign_keys(sql):
+            self._take_nothing()
+            return self
         raw = self.connection._raw_cursor()
         with engine_errors():
             raw.execute(sql, tuple(args))
@@ -78,6 +83,11 @@ class Cursor:
         with engine_errors():
             self.connection._raw_cursor().executescript(script)
         return self
+
+    def _take_nothing(self) -> None:
+        self.description = None
+        self._buffer, self._raw, self._exhausted = [], None, True
+        self.rowcount, self.lastrowid = -1, None
 
     def _take(self, raw: Any, sql: str) -> None:
         description = raw.description or None
@@ -160,6 +170,8 @@ class Connection:
         self._raw = raw
         self._closed = False
         self._manual = False
+        # Remote mode only (see DatabaseWrapper.disable_constraint_checking).
+        self.foreign_keys_off_at_begin = False
 
     @classmethod
     def open(
@@ -189,9 +201,29 @@ class Connection:
             return self._raw.cursor()
 
     def _begin_if_manual(self, sql: str) -> None:
-        if self._manual and not self.in_transaction and sql.lstrip()[:7].lower().startswith(_DML):
+        if (
+            self._manual
+            and not self.in_transaction
+            and sql.lstrip()[:7].lower().startswith(_DML)
+            and not self._begin_without_foreign_keys("BEGIN")
+        ):
             with engine_errors():
                 self._raw.execute("BEGIN")
+
+    def _begin_without_foreign_keys(self, sql: str) -> bool:
+        """Send ``sql`` (a BEGIN) preceded by ``PRAGMA foreign_keys = OFF`` when
+        that was asked for; return whether it was sent.
+
+        Over HTTP the libsql client runs each autocommit statement on a fresh
+        server stream (a server connection) and closes it, so a pragma sent
+        alone is gone by the next statement. Sent in one batch with BEGIN it
+        lands on the stream that the transaction then keeps open.
+        """
+        if not (self.foreign_keys_off_at_begin and _BEGIN.match(sql)):
+            return False
+        with engine_errors():
+            self._raw.executescript(f"PRAGMA foreign_keys = OFF; {sql}")
+        return True
 
     def cursor(self, factory: Any = None) -> Cursor:
         self._check_open()

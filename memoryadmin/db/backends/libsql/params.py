@@ -91,7 +91,8 @@ def bind(query: str, params: Sequence[Any] | Mapping[str, Any] | None) -> tuple[
                 ) from None
         used += 1
         if is_wide_int(value):
-            return str(int(value))
+            # Parenthesised: "5 -%s" with a negative literal must not become "5 --…" (a comment).
+            return f"({int(value)})"
         args.append(adapt(value, used))
         return "?"
 
