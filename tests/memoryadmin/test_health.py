@@ -73,3 +73,35 @@ def test_refused_connection_gives_unavailable_at_once(remote_alias) -> None:
     # Repeated attempts fail fast from the remembered failure.
     report = database_health(alias=alias)
     assert report["ok"] is False
+
+
+HEALTHZ = (
+    "import django, json; django.setup(); from django.test import Client; "
+    "r = Client().get('/healthz'); print(r.status_code, json.dumps(r.json()))"
+)
+
+
+def test_healthz_answers_503_when_the_database_never_answers(project_env) -> None:
+    import json
+    import subprocess
+
+    from tests.conftest import PYTHON, ROOT
+
+    with silent_server() as port:
+        env = {
+            **project_env,
+            "TURSO_DATABASE_URL": f"http://127.0.0.1:{port}",
+            "TURSO_AUTH_TOKEN": "tok-never-shown",
+            "LIBSQL_REMOTE_DEADLINE_MS": "300",
+        }
+        started = time.monotonic()
+        result = subprocess.run(
+            [PYTHON, "-c", HEALTHZ], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60
+        )
+        elapsed = time.monotonic() - started
+    status, body = result.stdout.strip().split(" ", 1)
+    assert status == "503", result.stderr
+    report = json.loads(body)
+    assert report["status"] == "unavailable" and report["database"]["mode"] == "remote"
+    assert elapsed < 15  # interpreter start + Django setup + the 0.3 s deadline, not a hang
+    assert "tok-never-shown" not in result.stdout + result.stderr
