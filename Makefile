@@ -13,7 +13,7 @@ $(PY):
 	$(PIP) install --quiet --upgrade pip
 
 $(VENV)/.deps-installed: pyproject.toml | $(PY)
-	$(PIP) install --quiet -e ".[dev]"
+	$(PIP) install --quiet -e ".[dev,local]"
 	touch $@
 
 # The redb binding is rebuilt only when its sources change.
@@ -29,9 +29,9 @@ run: install
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py serve
 
-# Debian packages the tests need (none yet beyond the base image); apt runs
-# only when something is missing.
-SYSTEM_PACKAGES :=
+# Debian packages the tests need (chromium for the Playwright browser tests:
+# `playwright install` cannot download here); apt runs only when one is missing.
+SYSTEM_PACKAGES := chromium
 system-deps:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
@@ -57,3 +57,8 @@ clean:
 # Benchmarks are not tests: they print a markdown table (also bench/results/latest.md).
 bench: install
 	$(PY) -m bench.run
+
+# Vector search variants (exact scan, libsql_vector_idx, in-memory) on real
+# MiniLM vectors; slow (the 100k index build takes minutes), so run on demand.
+bench-vectors: install
+	$(PY) bench/vector_search.py --sizes 10000,100000 --index-max 10000

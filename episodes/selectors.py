@@ -199,7 +199,11 @@ def episode_read(*, episode_id: UUID | str) -> EpisodeRead:
         ) from None
     cached = cache.cache_get(cache.EPISODES, key)
     if cached.hit and isinstance(cached.value, dict) and "steps" in cached.value:
-        return EpisodeRead(cached.value, "cache", cached.status)
+        # A delete is visible at once even before the write-behind evicts the
+        # entry: one indexed primary-key probe, far cheaper than the steps.
+        if Episode.objects.filter(pk=key, deleted_at__isnull=True).exists():
+            return EpisodeRead(cached.value, "cache", cached.status)
+        raise NotFound(f"episode {episode_id} was deleted", extra={"field": "episode_id"})
     episode = episode_get(episode_id=key)
     payload = episode_payload(episode, episode.steps.order_by("step_number"))
     return EpisodeRead(payload, "database", cached.status)

@@ -62,6 +62,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "memoryadmin.roles.roles",
             ],
         },
     },
@@ -123,3 +124,13 @@ WHITENOISE_USE_FINDERS = True
 # Embeddings for retrieval: none (keyword + context), local (offline MiniLM
 # from the `local` extra) or openai (an OpenAI-compatible HTTP endpoint).
 EMBEDDINGS_PROVIDER = os.environ.get("EMBEDDINGS_PROVIDER", "none").strip().lower() or "none"
+
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "memoryadmin.staticfinders.PlotlyFinder",
+]
+
+# Per-key API limits (keys may override): requests per minute, episode starts per UTC day.
+API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 600, minimum=1)
+API_DAILY_EPISODE_QUOTA = env_int("API_DAILY_EPISODE_QUOTA", 10_000, minimum=1)

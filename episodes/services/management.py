@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
@@ -68,7 +67,7 @@ def episode_update(
 
 
 @transaction.atomic
-def episode_soft_delete(*, episode_id: UUID | str, user: AbstractBaseUser | None = None) -> Episode:
+def episode_soft_delete(*, episode_id: UUID | str, user: Any = None) -> Episode:
     """Hide an episode everywhere (kept in the database with who and when)."""
     episode = episode_for_update(episode_id)
     episode.deleted_at = timezone.now()
@@ -78,7 +77,7 @@ def episode_soft_delete(*, episode_id: UUID | str, user: AbstractBaseUser | None
 
 
 @transaction.atomic
-def episode_archive(*, episode_id: UUID | str, user: AbstractBaseUser | None = None) -> Episode:
+def episode_archive(*, episode_id: UUID | str, user: Any = None) -> Episode:
     episode = episode_for_update(episode_id)
     if episode.archived_at is None:
         episode.archived_at = timezone.now()
@@ -110,9 +109,7 @@ def episodes_bulk_tag(*, episode_ids: Sequence[UUID | str], add: list[str]) -> i
 
 
 @transaction.atomic
-def episodes_bulk_archive(
-    *, episode_ids: Sequence[UUID | str], user: AbstractBaseUser | None = None
-) -> int:
+def episodes_bulk_archive(*, episode_ids: Sequence[UUID | str], user: Any = None) -> int:
     changed = 0
     for episode in _bulk_ids(episode_ids):
         if episode.archived_at is None:
@@ -122,9 +119,7 @@ def episodes_bulk_archive(
 
 
 @transaction.atomic
-def episodes_bulk_delete(
-    *, episode_ids: Sequence[UUID | str], user: AbstractBaseUser | None = None
-) -> int:
+def episodes_bulk_delete(*, episode_ids: Sequence[UUID | str], user: Any = None) -> int:
     episodes = _bulk_ids(episode_ids)
     for episode in episodes:
         episode_soft_delete(episode_id=episode.pk, user=user)

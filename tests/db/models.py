@@ -19,7 +19,7 @@ class TypeProbe(models.Model):
     objects: models.Manager["TypeProbe"] = models.Manager()
 
     class Meta:
-        app_label = "memoryadmin"
+        app_label = "probes"
         db_table = "test_type_probe"
 
 
@@ -30,5 +30,5 @@ class ProbeChild(models.Model):
     objects: models.Manager["ProbeChild"] = models.Manager()
 
     class Meta:
-        app_label = "memoryadmin"
+        app_label = "probes"
         db_table = "test_probe_child"

@@ -42,3 +42,16 @@ def test_unknown_episode_is_not_found() -> None:
         episode_read(episode_id="0" * 32)
     with pytest.raises(NotFound):
         episode_read(episode_id="nope")
+
+
+def test_a_deleted_episode_is_not_served_from_a_stale_cache() -> None:
+    from episodes.services import episode_soft_delete
+
+    episode = make_episode(steps=[step()])
+    with cache.cache_writer() as writer:
+        writer.write_batch(
+            puts={cache.EPISODES: [(episode.pk.hex, episode_payload(episode, []), "h")]}
+        )
+    episode_soft_delete(episode_id=episode.pk)
+    with pytest.raises(NotFound, match="was deleted"):
+        episode_read(episode_id=episode.pk)

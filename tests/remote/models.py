@@ -18,7 +18,7 @@ class RemoteProbe(models.Model):
     objects: models.Manager[RemoteProbe] = models.Manager()
 
     class Meta:
-        app_label = "memoryadmin"
+        app_label = "remote_probes"
         db_table = "test_remote_probe"
 
 
@@ -29,5 +29,5 @@ class RemoteChild(models.Model):
     objects: models.Manager[RemoteChild] = models.Manager()
 
     class Meta:
-        app_label = "memoryadmin"
+        app_label = "remote_probes"
         db_table = "test_remote_child"

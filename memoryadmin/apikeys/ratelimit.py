@@ -1,0 +1,84 @@
+"""Fixed-window counters shared by every worker process, one UPSERT per check.
+
+Each (key, rule, window) owns one row in ``memoryadmin_ratecounter``; a hit
+is ``INSERT .. ON CONFLICT DO UPDATE SET count = count + 1 RETURNING count``,
+so the check is one statement however many gunicorn workers run. Rows of
+windows that have ended are purged when a key opens a new window.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.db import connection
+
+from memoryadmin.apikeys.errors import QuotaExceeded, RateLimitExceeded
+from memoryadmin.apikeys.models import ApiKey, RateCounter
+
+DEFAULT_PER_MINUTE = 600
+DEFAULT_DAILY_EPISODES = 10_000
+_TABLE = RateCounter._meta.db_table
+_UPSERT = (
+    f"INSERT INTO {_TABLE} (bucket, count, expires) VALUES (%s, 1, %s) "  # noqa: S608
+    "ON CONFLICT (bucket) DO UPDATE SET count = count + 1 RETURNING count"
+)
+
+
+def counter_hit(*, bucket: str, expires: int) -> int:
+    """Add one to a window's counter and return the new count."""
+    with connection.cursor() as cursor:
+        cursor.execute(_UPSERT, [bucket, expires])
+        count = int(cursor.fetchone()[0])
+        if count == 1:  # a new window: drop the ended ones (indexed, once a window)
+            cursor.execute(f"DELETE FROM {_TABLE} WHERE expires < %s", [int(time.time())])  # noqa: S608
+    return count
+
+
+def rate_limit_per_minute(api_key: ApiKey) -> int:
+    return api_key.rate_limit_per_minute or int(
+        getattr(settings, "API_RATE_LIMIT_PER_MINUTE", DEFAULT_PER_MINUTE)
+    )
+
+
+def daily_episode_quota(api_key: ApiKey) -> int:
+    return api_key.daily_episode_quota or int(
+        getattr(settings, "API_DAILY_EPISODE_QUOTA", DEFAULT_DAILY_EPISODES)
+    )
+
+
+def rate_limit_check(*, api_key: ApiKey, now: float | None = None) -> int:
+    """Count a request of this key; ``RateLimitExceeded`` past the per-minute limit."""
+    now = time.time() if now is None else now
+    window = int(now // 60) * 60
+    limit = rate_limit_per_minute(api_key)
+    count = counter_hit(bucket=f"{api_key.pk}:rpm:{window}", expires=window + 60)
+    if count > limit:
+        raise RateLimitExceeded(
+            f"rate limit of {limit} requests per minute exceeded for this API key",
+            retry_after=window + 60 - int(now),
+            extra={"limit": limit, "window_seconds": 60},
+        )
+    return count
+
+
+def episode_quota_check(*, api_key: ApiKey, now: datetime | None = None) -> int:
+    """Count an episode creation today (UTC); ``QuotaExceeded`` past the daily quota.
+
+    Call it inside the creating transaction: a failed creation rolls the count back.
+    """
+    now = now or datetime.now(UTC)
+    day = now.astimezone(UTC).date()
+    tomorrow = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1)
+    quota = daily_episode_quota(api_key)
+    count = counter_hit(
+        bucket=f"{api_key.pk}:episodes:{day.isoformat()}", expires=int(tomorrow.timestamp())
+    )
+    if count > quota:
+        raise QuotaExceeded(
+            f"daily quota of {quota} episode creations used up for this API key",
+            retry_after=int((tomorrow - now).total_seconds()) + 1,
+            extra={"quota": quota, "resets_at": tomorrow.isoformat()},
+        )
+    return count

@@ -1,0 +1,6 @@
+"""Models of the memoryadmin app, kept in their sub-packages."""
+
+from memoryadmin.apikeys.models import ApiKey, IdempotencyRecord, RateCounter, Scope
+from memoryadmin.ops.models import Heartbeat
+
+__all__ = ["ApiKey", "Heartbeat", "IdempotencyRecord", "RateCounter", "Scope"]

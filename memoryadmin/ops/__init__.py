@@ -1,0 +1,1 @@
+"""Operations: health of the parts, metrics, the scheduler heartbeat."""

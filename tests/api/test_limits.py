@@ -1,0 +1,103 @@
+"""Per-key rate limits (429 rate_limit_exceeded) and daily quotas (429 quota_exceeded)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from episodes.models import Episode
+from memoryadmin.apikeys.models import ApiKey, RateCounter
+from memoryadmin.apikeys.ratelimit import counter_hit, episode_quota_check
+from tests.api.conftest import EPISODE, Agent
+
+pytestmark = pytest.mark.django_db
+
+
+def test_rate_limit_answers_429_with_retry_after(make_agent: Callable[..., Agent]) -> None:
+    agent = make_agent(rate_limit_per_minute=3)
+    codes = [agent.send("GET", "/episodes").status_code for _ in range(4)]
+    if codes[-1] == 200:  # the minute turned over mid-test: the window restarted
+        codes = [agent.send("GET", "/episodes").status_code for _ in range(4)]
+    assert codes[-1] == 429
+    response = agent.send("GET", "/episodes")
+    body = response.json()
+    assert body["error"] == "rate_limit_exceeded" and body["extra"]["limit"] == 3
+    assert 1 <= int(response["Retry-After"]) <= 60
+    assert body["extra"]["retry_after"] == int(response["Retry-After"])
+
+
+def test_rate_limit_comes_from_settings(make_agent: Callable[..., Agent], settings: Any) -> None:
+    settings.API_RATE_LIMIT_PER_MINUTE = 1
+    agent = make_agent()
+    window = int(time.time() // 60)
+    first, second = agent.send("GET", "/episodes"), agent.send("GET", "/episodes")
+    if int(time.time() // 60) == window:
+        assert (first.status_code, second.status_code) == (200, 429)
+
+
+def test_rate_limit_is_per_key(make_agent: Callable[..., Agent]) -> None:
+    noisy, quiet = make_agent(rate_limit_per_minute=1), make_agent()
+    noisy.send("GET", "/episodes")
+    noisy.send("GET", "/episodes")
+    assert quiet.send("GET", "/episodes").status_code == 200
+
+
+def test_the_counter_is_one_shared_row_per_key_and_window() -> None:
+    assert [counter_hit(bucket="k:rpm:60", expires=int(time.time()) + 60) for _ in range(3)] == [
+        1,
+        2,
+        3,
+    ]
+    assert RateCounter.objects.get(bucket="k:rpm:60").count == 3
+
+
+def test_ended_windows_are_purged() -> None:
+    counter_hit(bucket="k:rpm:0", expires=1)
+    counter_hit(bucket="k:rpm:now", expires=int(time.time()) + 60)
+    assert not RateCounter.objects.filter(bucket="k:rpm:0").exists()
+
+
+def test_rate_limit_check_costs_about_a_millisecond() -> None:
+    started = time.perf_counter()
+    for i in range(200):
+        counter_hit(bucket=f"bench:{i % 2}", expires=int(time.time()) + 60)
+    per_call_ms = (time.perf_counter() - started) / 200 * 1000
+    assert per_call_ms < 2.0, f"{per_call_ms:.3f} ms per rate-limit check"
+
+
+def test_daily_episode_quota_is_a_distinct_429(make_agent: Callable[..., Agent]) -> None:
+    agent = make_agent(daily_episode_quota=2)
+    codes = [agent.send("POST", "/episodes", EPISODE).status_code for _ in range(3)]
+    assert codes == [201, 201, 429]
+    response = agent.send("POST", "/episodes", EPISODE)
+    body = response.json()
+    assert body["error"] == "quota_exceeded" and body["extra"]["quota"] == 2
+    assert int(response["Retry-After"]) >= 1 and body["extra"]["resets_at"].endswith("+00:00")
+    assert Episode.objects.count() == 2
+    assert agent.send("GET", "/episodes").status_code == 200  # reads are not counted
+
+
+def test_a_refused_creation_does_not_use_quota(make_agent: Callable[..., Agent]) -> None:
+    agent = make_agent(daily_episode_quota=1)
+    for _ in range(3):
+        agent.send("POST", "/episodes", {**EPISODE, "task_description": "é" * 6000})  # 413
+    assert agent.send("POST", "/episodes", EPISODE).status_code == 201
+
+
+def test_quota_window_is_the_utc_day() -> None:
+    from memoryadmin.apikeys.services import api_key_create
+
+    api_key = api_key_create(name="q", scopes=["write"], daily_episode_quota=1).api_key
+    late = datetime(2030, 1, 1, 23, 59, 59, tzinfo=UTC)
+    assert episode_quota_check(api_key=api_key, now=late) == 1
+    assert episode_quota_check(api_key=api_key, now=datetime(2030, 1, 2, tzinfo=UTC)) == 1
+
+
+def test_session_users_are_not_rate_limited(settings: Any, admin_client: Any) -> None:
+    settings.API_RATE_LIMIT_PER_MINUTE = 1
+    assert [admin_client.get("/api/v1/episodes").status_code for _ in range(3)] == [200] * 3
+    assert not ApiKey.objects.exists()
