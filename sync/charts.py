@@ -1,0 +1,54 @@
+"""Plotly figures of sync history (embedded without plotly.js, like episodes/charts.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import plotly.graph_objects as go
+
+from episodes.charts import LAYOUT
+
+
+def _html(fig: go.Figure, div_id: str) -> str:
+    fig.update_layout(**LAYOUT)
+    return str(
+        fig.to_html(
+            full_html=False,
+            include_plotlyjs=False,
+            div_id=div_id,
+            config={"displayModeBar": False, "responsive": True},
+            default_width="100%",
+            default_height="300px",
+        )
+    )
+
+
+def sync_runs_chart(runs: list[dict[str, Any]]) -> str:
+    """Duration (s) and items per run, oldest first."""
+    labels = [f"#{r['id']}" for r in runs]
+    fig = go.Figure()
+    fig.add_bar(
+        x=labels, y=[r["duration"] for r in runs], name="duration (s)", marker_color="#2f5bd3"
+    )
+    fig.add_scatter(
+        x=labels,
+        y=[r["items"] for r in runs],
+        name="items",
+        yaxis="y2",
+        mode="lines+markers",
+        line={"color": "#1f8a4c"},
+    )
+    fig.update_layout(
+        title="Sync runs: duration and items",
+        yaxis2={"overlaying": "y", "side": "right", "showgrid": False},
+    )
+    return _html(fig, "chart-sync-runs")
+
+
+def cache_reads_chart(counters: dict[str, int]) -> str:
+    names = [
+        k for k in ("hit", "miss", "busy", "corrupt", "unavailable", "format") if counters.get(k)
+    ]
+    fig = go.Figure(go.Pie(labels=names, values=[counters[k] for k in names], hole=0.5))
+    fig.update_layout(title="Cache reads by outcome (this worker)")
+    return _html(fig, "chart-cache-reads")
