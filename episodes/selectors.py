@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
@@ -198,6 +199,10 @@ def episode_read(*, episode_id: UUID | str) -> EpisodeRead:
             f"episode {episode_id} does not exist", extra={"field": "episode_id"}
         ) from None
     cached = cache.cache_get(cache.EPISODES, key)
+    if settings.SYNC_ON_STALE_READ:
+        from sync.services import sync_if_stale
+
+        sync_if_stale()  # throttled per process; only queues a run
     if cached.hit and isinstance(cached.value, dict) and "steps" in cached.value:
         # A delete is visible at once even before the write-behind evicts the
         # entry: one indexed primary-key probe, far cheaper than the steps.

@@ -95,6 +95,13 @@ LOGIN_REDIRECT_URL = "/"
 # The redb hot cache (see sync/cache.py).
 REDB_CACHE_PATH = Path(os.environ.get("REDB_CACHE_PATH") or DATA_DIR / "cache.redb")
 MAX_EPISODES_CACHE = env_int("MAX_EPISODES_CACHE", 1000, minimum=1)
+# Queue a write-behind task after each episode write (debounced to one per 2 s
+# per process), so the cache follows the database within seconds.
+CACHE_WRITE_BEHIND = env_bool("CACHE_WRITE_BEHIND", True)
+# A read that finds the cache staler than SYNC_STALE_SECONDS queues a sync
+# (checked at most every 30 s per process).
+SYNC_ON_STALE_READ = env_bool("SYNC_ON_STALE_READ", True)
+SYNC_STALE_SECONDS = env_int("SYNC_STALE_SECONDS", 600, minimum=1)
 
 # django-q2 on the ORM broker: the queue lives in the same libSQL database.
 Q_CLUSTER = {

@@ -28,4 +28,8 @@ PYTHON = sys.executable
 def _isolated_cache(settings, tmp_path: Path) -> Path:
     """Every test gets its own redb cache file (never ./data/cache.redb)."""
     settings.REDB_CACHE_PATH = tmp_path / "cache.redb"
+    # Background triggers are tested on their own; elsewhere they would queue
+    # runs behind a test's back.
+    settings.CACHE_WRITE_BEHIND = False
+    settings.SYNC_ON_STALE_READ = False
     return settings.REDB_CACHE_PATH

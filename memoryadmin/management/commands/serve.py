@@ -29,6 +29,13 @@ class Command(BaseCommand):
         parser.add_argument("--no-cluster", action="store_true", help="do not start django-q2")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        from django.core.management import call_command
+
+        from sync.services import sync_startup
+
+        if not options["no_cluster"]:
+            call_command("setup_schedules", verbosity=0)
+            sync_startup()  # only enqueues: the cluster runs it
         python = sys.executable
         web = [
             python, "-m", "gunicorn", "memoryadmin.wsgi:application",

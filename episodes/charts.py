@@ -1,0 +1,89 @@
+"""Plotly figures built from selector output, embedded without plotly.js
+(the page loads /static/plotly/plotly.min.js once)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import plotly.graph_objects as go
+
+VERDICT_COLORS = {
+    "success": "#1f8a4c",
+    "partial_success": "#d69e2e",
+    "failure": "#c0392b",
+    "abstained": "#7f8c9d",
+    "running": "#2f5bd3",
+}
+LAYOUT: dict[str, Any] = {
+    "margin": {"l": 40, "r": 10, "t": 30, "b": 40},
+    "autosize": True,
+    "paper_bgcolor": "white",
+    "plot_bgcolor": "white",
+    "font": {"size": 12},
+    "legend": {"orientation": "h", "y": -0.2},
+}
+
+
+def _html(fig: go.Figure, div_id: str) -> str:
+    fig.update_layout(**LAYOUT)
+    return str(
+        fig.to_html(
+            full_html=False,
+            include_plotlyjs=False,
+            div_id=div_id,
+            config={"displayModeBar": False, "responsive": True},
+            default_width="100%",
+            default_height="300px",
+        )
+    )
+
+
+def episodes_per_day_chart(rows: list[dict[str, Any]]) -> str:
+    fig = go.Figure()
+    for verdict, color in VERDICT_COLORS.items():
+        picked = [r for r in rows if r["verdict"] == verdict]
+        if picked:
+            fig.add_bar(
+                x=[str(r["day"]) for r in picked],
+                y=[r["n"] for r in picked],
+                name=verdict.replace("_", " "),
+                marker_color=color,
+            )
+    # Days as categories: a date axis makes a lone day's bar wider than the plot.
+    fig.update_layout(barmode="stack", title="Episodes per day by verdict")
+    fig.update_xaxes(type="category")
+    return _html(fig, "chart-episodes-per-day")
+
+
+def reward_histogram_chart(rows: list[dict[str, Any]]) -> str:
+    fig = go.Figure(
+        go.Bar(x=[r["bucket"] for r in rows], y=[r["n"] for r in rows], marker_color="#2f5bd3")
+    )
+    fig.update_layout(title="Reward distribution", xaxis_title="reward (0.1 buckets)", bargap=0.05)
+    return _html(fig, "chart-reward-histogram")
+
+
+def success_rate_chart(rows: list[dict[str, Any]], *, by: str) -> str:
+    fig = go.Figure(
+        go.Bar(
+            x=[r["key"] for r in rows],
+            y=[round(r["rate"] * 100, 1) for r in rows],
+            text=[f"n={r['n']}" for r in rows],
+            marker_color="#1f8a4c",
+        )
+    )
+    fig.update_layout(title=f"Success rate by {by.replace('_', ' ')} (%)", yaxis_range=[0, 100])
+    return _html(fig, f"chart-success-by-{by}")
+
+
+def reward_breakdown_chart(reward: dict[str, float]) -> str:
+    parts = [k for k in reward if k != "total"]
+    fig = go.Figure(
+        go.Bar(
+            x=[k.replace("_", " ") for k in parts],
+            y=[reward[k] for k in parts],
+            marker_color=["#1f8a4c" if reward[k] >= 0 else "#c0392b" for k in parts],
+        )
+    )
+    fig.update_layout(title=f"Reward breakdown (total {reward.get('total', 0):.2f})")
+    return _html(fig, "chart-reward-breakdown")

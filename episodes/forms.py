@@ -1,0 +1,88 @@
+"""Forms for the console pages: they validate query strings and posted actions."""
+
+from __future__ import annotations
+
+from django import forms
+
+from episodes.models.episode import TaskType, Verdict
+from episodes.models.learning import PatternKind
+from episodes.selectors import EpisodeFilters
+
+BLANK = [("", "any")]
+
+
+class EpisodeFilterForm(forms.Form):
+    text = forms.CharField(required=False, max_length=200)
+    task_type = forms.ChoiceField(required=False, choices=BLANK + TaskType.choices)
+    verdict = forms.ChoiceField(required=False, choices=BLANK + Verdict.choices)
+    domain = forms.CharField(required=False, max_length=60)
+    tag = forms.CharField(required=False, max_length=60)
+    started_after = forms.DateTimeField(required=False)
+    started_before = forms.DateTimeField(required=False)
+    sort = forms.ChoiceField(
+        required=False, choices=[("newest", "newest first"), ("oldest", "oldest first")]
+    )
+
+    def to_filters(self) -> EpisodeFilters:
+        data = self.cleaned_data if self.is_valid() else {}
+        return EpisodeFilters(
+            text=data.get("text") or None,
+            task_type=data.get("task_type") or None,
+            verdict=data.get("verdict") or None,
+            domain=data.get("domain") or None,
+            tag=data.get("tag") or None,
+            started_after=data.get("started_after"),
+            started_before=data.get("started_before"),
+        )
+
+    @property
+    def newest_first(self) -> bool:
+        return not (self.is_valid() and self.cleaned_data.get("sort") == "oldest")
+
+
+class BulkActionForm(forms.Form):
+    action = forms.ChoiceField(
+        choices=[("tag", "tag"), ("archive", "archive"), ("delete", "delete")]
+    )
+    episode_ids = forms.TypedMultipleChoiceField(choices=[], coerce=str)
+    tag = forms.CharField(required=False, max_length=60)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        ids = self.data.getlist("episode_ids") if hasattr(self.data, "getlist") else []
+        self.fields["episode_ids"].choices = [(i, i) for i in ids]  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if data.get("action") == "tag" and not data.get("tag"):
+            self.add_error("tag", "name the tag to add")
+        return data
+
+
+class PatternFilterForm(forms.Form):
+    kind = forms.ChoiceField(required=False, choices=BLANK + PatternKind.choices)
+    task_type = forms.ChoiceField(required=False, choices=BLANK + TaskType.choices)
+    domain = forms.CharField(required=False, max_length=60)
+
+
+class HeuristicFilterForm(forms.Form):
+    text = forms.CharField(required=False, max_length=200)
+    min_confidence = forms.FloatField(required=False, min_value=0, max_value=1)
+
+
+class RetrievalForm(forms.Form):
+    description = forms.CharField(max_length=10_000, widget=forms.Textarea(attrs={"rows": 3}))
+    task_type = forms.ChoiceField(required=False, choices=BLANK + TaskType.choices)
+    domain = forms.CharField(required=False, max_length=60)
+    language = forms.CharField(required=False, max_length=60)
+    tags = forms.CharField(required=False, max_length=300, help_text="comma-separated")
+    limit = forms.IntegerField(required=False, min_value=1, max_value=50, initial=10)
+
+    def context(self) -> dict[str, object]:
+        data = self.cleaned_data
+        return {
+            "task_type": data.get("task_type") or None,
+            "domain": data.get("domain") or None,
+            "language": data.get("language") or None,
+            "tags": [t.strip() for t in (data.get("tags") or "").split(",") if t.strip()],
+        }
