@@ -10,6 +10,7 @@ from django.urls import path
 from django.views.decorators.http import require_GET
 
 from episodes import charts, stats
+from memoryadmin import console_admin
 from memoryadmin.roles import operator_required
 from sync import cache
 
@@ -42,4 +43,9 @@ def overview(request: HttpRequest) -> HttpResponse:
     return render(request, "console/overview.html", context)
 
 
-urlpatterns = [path("", overview, name="overview")]
+urlpatterns = [
+    path("", overview, name="overview"),
+    path("keys/", console_admin.api_keys, name="api_keys"),
+    path("keys/<int:key_id>/revoke", console_admin.api_key_revoke_view, name="api_key_revoke"),
+    path("audit/", console_admin.audit_log, name="audit_log"),
+]

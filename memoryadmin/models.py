@@ -1,6 +1,7 @@
 """Models of the memoryadmin app, kept in their sub-packages."""
 
 from memoryadmin.apikeys.models import ApiKey, IdempotencyRecord, RateCounter, Scope
+from memoryadmin.audit.models import AuditEvent
 from memoryadmin.ops.models import Heartbeat
 
-__all__ = ["ApiKey", "Heartbeat", "IdempotencyRecord", "RateCounter", "Scope"]
+__all__ = ["ApiKey", "AuditEvent", "Heartbeat", "IdempotencyRecord", "RateCounter", "Scope"]

@@ -47,6 +47,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "memoryadmin.audit.middleware.AuditActorMiddleware",
 ]
 
 ROOT_URLCONF = "memoryadmin.urls"

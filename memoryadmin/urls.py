@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include(console)),
     path("accounts/", include("django.contrib.auth.urls")),
     path("episodes/", include("episodes.urls")),
+    path("sync/", include("sync.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

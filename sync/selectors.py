@@ -71,6 +71,7 @@ class FailedItemFilters:
     kind: str | None = None
     run_id: int | None = None
     open_only: bool = False
+    error_class: str | None = None
 
 
 def failed_item_list(
@@ -86,6 +87,8 @@ def failed_item_list(
         qs = qs.filter(kind=filters.kind)
     if filters.run_id is not None:
         qs = qs.filter(run_id=filters.run_id)
+    if filters.error_class:
+        qs = qs.filter(error_class=filters.error_class)
     limit = max(1, min(limit, PAGE_MAX))
     return list(qs.order_by("-last_attempt_at", "-pk")[offset : offset + limit])
 
@@ -178,3 +181,12 @@ def sync_run_counts() -> dict[str, int]:
 def circuit_breaker_state() -> str:
     """closed | open | half_open: the database circuit breaker, from its file."""
     return breaker_state().state
+
+
+def failed_item_groups(*, open_only: bool = True) -> list[dict[str, Any]]:
+    """Open items grouped by error class: the retry queue's summary."""
+    qs = FailedItem.objects.all()
+    if open_only:
+        qs = qs.filter(state__in=["pending", "retrying", "dead_letter"])
+    rows = qs.values("error_class").annotate(n=Count("pk")).order_by("-n", "error_class")
+    return [{"error_class": r["error_class"], "n": r["n"]} for r in rows]

@@ -34,3 +34,14 @@ def failed_items_retry_task() -> dict[str, int]:
 
 def sync_verify_task(full: bool = True) -> bool:
     return sync_verify(full=full).passed
+
+
+def cache_rebuild_task(user_id: int | None = None) -> str:
+    """Empty the cache and refill it from the database (the console's Rebuild button)."""
+    from django.contrib.auth import get_user_model
+
+    from sync.services import cache_rebuild
+
+    user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    run = cache_rebuild(user=user)
+    return f"run {run.pk}: {run.status}"

@@ -16,6 +16,7 @@ from episodes.models import Episode, EpisodeTag
 from episodes.services.inputs import Redactions
 from episodes.services.loading import episode_for_update
 from episodes.services.on_commit import after_episode_change
+from memoryadmin.audit.services import audit_record
 from memoryadmin.exceptions import ApplicationError
 
 MAX_BULK = 10_000
@@ -73,6 +74,12 @@ def episode_soft_delete(*, episode_id: UUID | str, user: Any = None) -> Episode:
     episode.deleted_at = timezone.now()
     episode.deleted_by = user if user is not None and user.is_authenticated else None  # type: ignore[assignment]
     _save(episode, ["deleted_at", "deleted_by"])
+    audit_record(
+        action="episode.delete",
+        target=f"episode {episode.pk}",
+        user=user,
+        details={"task": episode.task_description[:120]},
+    )
     return episode
 
 

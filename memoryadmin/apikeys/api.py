@@ -97,4 +97,4 @@ def api_key_create_view(request: HttpRequest, payload: ApiKeyIn) -> Status[NewAp
     summary="Revoke an API key (effective at once)",
 )
 def api_key_revoke_view(request: HttpRequest, key_id: int = Path(..., ge=1, le=2**62)) -> ApiKeyOut:
-    return ApiKeyOut.of(api_key_revoke(api_key_id=key_id))
+    return ApiKeyOut.of(api_key_revoke(api_key_id=key_id, user=caller_of(request).user))

@@ -8,6 +8,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -15,6 +16,7 @@ from django.utils import timezone
 
 from memoryadmin.apikeys.errors import Unauthorized
 from memoryadmin.apikeys.models import ApiKey, Scope
+from memoryadmin.audit.services import audit_record
 from memoryadmin.exceptions import ApplicationError, NotFound
 
 KEY_PREFIX = "ma_live_"
@@ -76,6 +78,12 @@ def api_key_create(
         rate_limit_per_minute=rate_limit_per_minute,
         daily_episode_quota=daily_episode_quota,
     )
+    audit_record(
+        action="key.create",
+        target=f"{api_key.prefix}… ({api_key.name})",
+        details={"scopes": api_key.scopes},
+        user=created_by,
+    )
     return NewApiKey(api_key=api_key, key=key)
 
 
@@ -112,7 +120,7 @@ def api_key_touch(*, api_key: ApiKey) -> None:
 
 
 @transaction.atomic
-def api_key_revoke(*, api_key_id: int) -> ApiKey:
+def api_key_revoke(*, api_key_id: int, user: Any = None) -> ApiKey:
     """Stop a key at once (kept for the record); revoking twice is harmless."""
     try:
         api_key = ApiKey.objects.get(pk=api_key_id)
@@ -121,4 +129,5 @@ def api_key_revoke(*, api_key_id: int) -> ApiKey:
     if api_key.revoked_at is None:
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["revoked_at"])
+        audit_record(action="key.revoke", target=f"{api_key.prefix}… ({api_key.name})", user=user)
     return api_key

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from typing import Any
 
 from memoryadmin.exceptions import Conflict
 from sync.cache import CacheCorrupted, cache_writer
@@ -15,7 +15,7 @@ from sync.services.runs import sync_run_start
 
 def cache_rebuild(
     *,
-    user: AbstractBaseUser | None = None,
+    user: Any = None,
     batch_size: int = 100,
     on_progress: Progress | None = None,
 ) -> SyncRun:

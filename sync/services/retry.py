@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from memoryadmin.audit.services import audit_record
 from memoryadmin.exceptions import Conflict, NotFound
 from sync.models import FailedItem
 from sync.models.failures import OPEN_STATES, FailedState
@@ -125,7 +126,7 @@ def _attempt(item: FailedItem) -> FailedItem:
     return item
 
 
-def failed_item_retry(*, item_id: int, user: AbstractBaseUser | None = None) -> FailedItem:
+def failed_item_retry(*, item_id: int, user: Any = None) -> FailedItem:
     """Retry one item now, whatever its schedule (dead letters included)."""
     from sync.services.runs import active_run
 
@@ -141,11 +142,17 @@ def failed_item_retry(*, item_id: int, user: AbstractBaseUser | None = None) -> 
             extra={"field": "item_id"},
         )
     FailedItem.objects.filter(pk=item.pk).update(retried_by=_user(user))
+    audit_record(
+        action="failed.retry",
+        target=f"{item.kind} {item.key}",
+        user=user,
+        details={"item_id": item.pk, "attempts": item.attempts},
+    )
     return _attempt(item)
 
 
 @transaction.atomic
-def failed_item_dismiss(*, item_id: int, user: AbstractBaseUser | None = None) -> FailedItem:
+def failed_item_dismiss(*, item_id: int, user: Any = None) -> FailedItem:
     """Close an open record without retrying it (kept with who and when)."""
     item = _get(item_id)
     if item.state not in OPEN_STATES:
@@ -156,6 +163,12 @@ def failed_item_dismiss(*, item_id: int, user: AbstractBaseUser | None = None) -
     item.state, item.closed_at, item.next_attempt_at = FailedState.DISMISSED, timezone.now(), None
     item.dismissed_by = _user(user)
     item.save(update_fields=["state", "closed_at", "next_attempt_at", "dismissed_by"])
+    audit_record(
+        action="failed.dismiss",
+        target=f"{item.kind} {item.key}",
+        user=user,
+        details={"item_id": item.pk, "error_class": item.error_class},
+    )
     return item
 
 

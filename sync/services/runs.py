@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
+from memoryadmin.audit.services import audit_record
 from memoryadmin.exceptions import ApplicationError
 from sync.cache import cache_path
 from sync.models import SyncRun
@@ -136,7 +136,7 @@ def sync_run_start(
     tags: Sequence[str] = (),
     exclude: Sequence[str] = (),
     trigger: str = Trigger.MANUAL,
-    user: AbstractBaseUser | None = None,
+    user: Any = None,
     batch_size: int = 100,
 ) -> SyncRun:
     """Queue a run, or return the one already active for this cache file.
@@ -190,6 +190,13 @@ def _start(fields: dict[str, Any], user: Any) -> SyncRun:
             run.save()
     except IntegrityError:  # lost a race with another starter: its run is the one
         return SyncRun.objects.get(cache_key=key, status__in=ACTIVE)
+    if run.trigger == Trigger.MANUAL:
+        audit_record(
+            action="sync.trigger",
+            target=f"run #{run.pk}",
+            details={k: fields[k] for k in ("scope", "dry_run", "force_full", "tags", "exclude")},
+            user=user,
+        )
     return run
 
 

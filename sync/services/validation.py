@@ -21,6 +21,7 @@ from episodes.hashing import chain_steps, episode_hash, step_fields
 from episodes.learning.heuristics import heuristic_hash
 from episodes.learning.patterns import pattern_hash
 from episodes.models import Episode, Heuristic, Pattern
+from memoryadmin.audit.services import audit_record
 from memoryadmin.exceptions import ServiceUnavailable
 from sync.cache import (
     DATA_TABLES,
@@ -198,6 +199,8 @@ def sync_verify(*, full: bool = False, run_id: int | None = None) -> ValidationR
 @transaction.atomic
 def _record(run: SyncRun | None, full: bool, checks: list[Check], ms: float) -> ValidationReport:
     failed = [name for name, ok, _ in checks if not ok]
+    if run is None:
+        audit_record(action="sync.verify", details={"full": full, "failed_checks": failed})
     report = ValidationReport.objects.create(
         run=run,
         full=full,
