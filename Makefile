@@ -30,8 +30,9 @@ run: install
 	$(PY) manage.py serve
 
 # Debian packages the tests need (chromium for the Playwright browser tests:
-# `playwright install` cannot download here); apt runs only when one is missing.
-SYSTEM_PACKAGES := chromium
+# `playwright install` cannot download here; redis-server for the Redis broker
+# test); apt runs only when one is missing.
+SYSTEM_PACKAGES := chromium redis-server
 system-deps:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi

@@ -104,11 +104,12 @@ CACHE_WRITE_BEHIND = env_bool("CACHE_WRITE_BEHIND", True)
 SYNC_ON_STALE_READ = env_bool("SYNC_ON_STALE_READ", True)
 SYNC_STALE_SECONDS = env_int("SYNC_STALE_SECONDS", 600, minimum=1)
 
-# django-q2 on the ORM broker: the queue lives in the same libSQL database.
-Q_CLUSTER = {
+# django-q2: the ORM broker by default (the queue lives in the same libSQL
+# database); Q_REDIS_URL switches to a Redis broker for multi-node set-ups.
+Q_CLUSTER: dict[str, object] = {
     "name": "memoryadmin",
-    "orm": "default",
     "workers": env_int("Q_WORKERS", 1, minimum=1),
+    # Process-level deadline: a task stuck in a remote call is killed here.
     "timeout": env_int("Q_TIMEOUT_SECONDS", 600, minimum=1),
     "retry": env_int("Q_TIMEOUT_SECONDS", 600, minimum=1) + 60,
     "max_attempts": 3,
@@ -116,6 +117,10 @@ Q_CLUSTER = {
     "catch_up": False,
     "save_limit": 500,
 }
+if Q_REDIS_URL := os.environ.get("Q_REDIS_URL", "").strip():
+    Q_CLUSTER["redis"] = Q_REDIS_URL
+else:
+    Q_CLUSTER["orm"] = "default"
 
 LOGGING = {
     "version": 1,
