@@ -24,7 +24,8 @@ LAYOUT: dict[str, Any] = {
 }
 
 
-def _html(fig: go.Figure, div_id: str) -> str:
+def figure_html(fig: go.Figure, div_id: str) -> str:
+    """The figure as an embeddable <div> (plotly.js is loaded once by the page)."""
     fig.update_layout(**LAYOUT)
     return str(
         fig.to_html(
@@ -52,7 +53,7 @@ def episodes_per_day_chart(rows: list[dict[str, Any]]) -> str:
     # Days as categories: a date axis makes a lone day's bar wider than the plot.
     fig.update_layout(barmode="stack", title="Episodes per day by verdict")
     fig.update_xaxes(type="category")
-    return _html(fig, "chart-episodes-per-day")
+    return figure_html(fig, "chart-episodes-per-day")
 
 
 def reward_histogram_chart(rows: list[dict[str, Any]]) -> str:
@@ -60,7 +61,7 @@ def reward_histogram_chart(rows: list[dict[str, Any]]) -> str:
         go.Bar(x=[r["bucket"] for r in rows], y=[r["n"] for r in rows], marker_color="#2f5bd3")
     )
     fig.update_layout(title="Reward distribution", xaxis_title="reward (0.1 buckets)", bargap=0.05)
-    return _html(fig, "chart-reward-histogram")
+    return figure_html(fig, "chart-reward-histogram")
 
 
 def success_rate_chart(rows: list[dict[str, Any]], *, by: str) -> str:
@@ -73,7 +74,7 @@ def success_rate_chart(rows: list[dict[str, Any]], *, by: str) -> str:
         )
     )
     fig.update_layout(title=f"Success rate by {by.replace('_', ' ')} (%)", yaxis_range=[0, 100])
-    return _html(fig, f"chart-success-by-{by}")
+    return figure_html(fig, f"chart-success-by-{by}")
 
 
 def reward_breakdown_chart(reward: dict[str, float]) -> str:
@@ -86,4 +87,4 @@ def reward_breakdown_chart(reward: dict[str, float]) -> str:
         )
     )
     fig.update_layout(title=f"Reward breakdown (total {reward.get('total', 0):.2f})")
-    return _html(fig, "chart-reward-breakdown")
+    return figure_html(fig, "chart-reward-breakdown")

@@ -6,21 +6,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from episodes.charts import LAYOUT
-
-
-def _html(fig: go.Figure, div_id: str) -> str:
-    fig.update_layout(**LAYOUT)
-    return str(
-        fig.to_html(
-            full_html=False,
-            include_plotlyjs=False,
-            div_id=div_id,
-            config={"displayModeBar": False, "responsive": True},
-            default_width="100%",
-            default_height="300px",
-        )
-    )
+from episodes.charts import figure_html
 
 
 def sync_runs_chart(runs: list[dict[str, Any]]) -> str:
@@ -42,7 +28,7 @@ def sync_runs_chart(runs: list[dict[str, Any]]) -> str:
         title="Sync runs: duration and items",
         yaxis2={"overlaying": "y", "side": "right", "showgrid": False},
     )
-    return _html(fig, "chart-sync-runs")
+    return figure_html(fig, "chart-sync-runs")
 
 
 def cache_reads_chart(counters: dict[str, int]) -> str:
@@ -51,4 +37,4 @@ def cache_reads_chart(counters: dict[str, int]) -> str:
     ]
     fig = go.Figure(go.Pie(labels=names, values=[counters[k] for k in names], hole=0.5))
     fig.update_layout(title="Cache reads by outcome (this worker)")
-    return _html(fig, "chart-cache-reads")
+    return figure_html(fig, "chart-cache-reads")
