@@ -26,6 +26,7 @@ from memoryadmin.apikeys.api import router as keys_router
 from memoryadmin.apikeys.errors import DEFAULT_CODES, error_body, error_headers
 from memoryadmin.exceptions import ApplicationError
 from memoryadmin.ops_api import router as ops_router
+from sync.api import router as sync_router
 
 log = logging.getLogger(__name__)
 
@@ -145,6 +146,7 @@ def database_unavailable(request: HttpRequest, exc: OperationalError) -> HttpRes
 api.add_router("", episodes_router)
 api.add_router("", ops_router)
 api.add_router("", keys_router)
+api.add_router("", sync_router)
 
 # Mount new routers above this line: the fallback below answers every other
 # path under /api/v1/ with a JSON 404 and must stay last.

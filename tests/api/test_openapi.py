@@ -30,6 +30,15 @@ OPERATIONS = {
     ("get", "/keys"): "200",
     ("post", "/keys"): "201",
     ("delete", "/keys/{key_id}"): "200",
+    ("post", "/sync/runs"): "202",
+    ("get", "/sync/runs"): "200",
+    ("get", "/sync/runs/{run_id}"): "200",
+    ("get", "/sync/validation/latest"): "200",
+    ("post", "/sync/verify"): "200",
+    ("get", "/sync/failed"): "200",
+    ("post", "/sync/failed/{item_id}/retry"): "200",
+    ("post", "/sync/failed/{item_id}/dismiss"): "200",
+    ("get", "/sync/freshness"): "200",
 }
 
 
@@ -56,6 +65,17 @@ def test_every_operation_is_documented_with_its_codes(schema: dict) -> None:
     assert {"404", "409"} <= set(found[("post", "/episodes/{episode_id}/complete")]["responses"])
     headers = {p["name"] for p in start["parameters"] if p["in"] == "header"}
     assert headers == {"Idempotency-Key"}
+    sync_start = found[("post", "/sync/runs")]
+    assert {"400", "422", "503"} <= set(sync_start["responses"])
+    assert {p["name"] for p in sync_start["parameters"] if p["in"] == "header"} == {
+        "Idempotency-Key"
+    }
+    assert "503" in found[("post", "/sync/verify")]["responses"]
+    for action in ("retry", "dismiss"):
+        assert {"404", "409"} <= set(
+            found[("post", f"/sync/failed/{{item_id}}/{action}")]["responses"]
+        )
+    assert "404" in found[("get", "/sync/validation/latest")]["responses"]
 
 
 def test_both_auth_methods_are_declared(schema: dict) -> None:
@@ -74,6 +94,15 @@ def test_error_shape_is_one_schema(schema: dict) -> None:
         "failure",
         "abstained",
     }
+
+
+def test_sync_enums_do_not_replace_other_components(schema: dict) -> None:
+    # Components are keyed by class name: sync.models.runs.Scope once replaced the keys' Scope.
+    components = schema["components"]["schemas"]
+    assert components["Scope"]["enum"] == ["read", "write", "sync", "admin"]
+    scope = components["SyncRunIn"]["properties"]["scope"]
+    assert scope["enum"] == ["all", "episodes", "patterns", "heuristics", "embeddings"]
+    assert not {"Status", "Trigger", "FailedState", "ItemKind"} & set(components)
 
 
 def test_docs_page_uses_bundled_static_files_only(client: Client) -> None:
