@@ -61,3 +61,15 @@ def test_dismissing_a_failed_item_is_audited() -> None:
     )
     failed_item_dismiss(item_id=item.pk)
     assert _events() == [("system", "failed.dismiss")]
+
+
+def test_ensure_admin_creates_the_role_groups_and_one_admin(monkeypatch) -> None:
+    from django.contrib.auth.models import Group
+    from django.core.management import call_command
+
+    monkeypatch.setenv("MEMORYADMIN_ADMIN_PASSWORD", "a-long-password-1")
+    call_command("ensure_admin")
+    call_command("ensure_admin")
+    assert set(Group.objects.values_list("name", flat=True)) >= {"operator", "admin"}
+    assert User.objects.filter(is_superuser=True).count() == 1
+    assert User.objects.get(username="admin").check_password("a-long-password-1")

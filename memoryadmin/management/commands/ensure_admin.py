@@ -14,6 +14,12 @@ class Command(BaseCommand):
     help = "Create the first admin user (MEMORYADMIN_ADMIN_USER / _PASSWORD) if no admin exists."
 
     def handle(self, *args: Any, **options: Any) -> None:
+        from django.contrib.auth.models import Group
+
+        from memoryadmin.roles import ADMIN, OPERATOR
+
+        for role in (OPERATOR, ADMIN):  # the console's roles are these groups
+            Group.objects.get_or_create(name=role)
         users = get_user_model()
         if users.objects.filter(is_superuser=True).exists():
             return
