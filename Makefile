@@ -56,10 +56,21 @@ clean:
 	rm -rf $(VENV) $(CRATE)/target
 
 # Benchmarks are not tests: they print a markdown table (also bench/results/latest.md).
+# Seeded files are kept under BENCH_DATA_DIR (default /tmp/memoryadmin-bench) and reused;
+# BENCH_SECONDS (default 30) is the length of each API case. wrk loads the API from
+# a second process (Debian package, installed here when missing).
 bench: install
+	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
 	$(PY) -m bench.run
 
 # Vector search variants (exact scan, libsql_vector_idx, in-memory) on real
 # MiniLM vectors; slow (the 100k index build takes minutes), so run on demand.
 bench-vectors: install
 	$(PY) bench/vector_search.py --sizes 10000,100000 --index-max 10000
+
+# Faults, load and fuzzing against real processes on loopback (about 10 min; not part
+# of `make test`): prints a markdown table, also kept in test-output/reliability.md.
+# `make reliability ONLY=sync-kill,load` runs some scenarios (see reliability/run.py).
+.PHONY: reliability
+reliability: install
+	$(PY) -m reliability.run $(if $(ONLY),--only $(ONLY))

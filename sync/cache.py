@@ -20,7 +20,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -227,8 +227,13 @@ def cache_writer(*, path: Path | None = None, deadline: float = 10.0) -> Iterato
         handle = _open_with_backoff(path, deadline, marker)
         try:
             yield CacheWriter(handle)
-        finally:
-            handle.close()
+        except BaseException:
+            # After a failed write redb's close() only says "Previous I/O error
+            # occurred"; raising that would hide the cause (e.g. a full disk).
+            with suppress(redb_cache.CacheError):
+                handle.close()
+            raise
+        handle.close()
     finally:
         marker.unlink(missing_ok=True)
 
