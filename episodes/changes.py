@@ -15,15 +15,21 @@ def next_change_seq() -> int:
     One upsert statement, so two processes can never receive the same value:
     SQLite serialises writers and the value is read back with RETURNING.
     """
+    return next_change_seqs(1)[0]
+
+
+def next_change_seqs(count: int) -> list[int]:
+    """Take ``count`` consecutive markers in one statement (as ``count`` calls would)."""
     table = ChangeCounter._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (name, value) VALUES (%s, 1) "  # noqa: S608 - table name is ours
-            "ON CONFLICT(name) DO UPDATE SET value = value + 1 RETURNING value",
-            [COUNTER],
+            f"INSERT INTO {table} (name, value) VALUES (%s, %s) "  # noqa: S608 - table name is ours
+            "ON CONFLICT(name) DO UPDATE SET value = value + excluded.value RETURNING value",
+            [COUNTER, count],
         )
         row = cursor.fetchone()
-    return int(row[0])
+    last = int(row[0])
+    return list(range(last - count + 1, last + 1))
 
 
 def current_change_seq() -> int:

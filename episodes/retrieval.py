@@ -17,7 +17,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import F, Q
+from django.db.models import BooleanField, F, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from episodes import search_index
@@ -27,6 +28,10 @@ HYBRID_WEIGHTS = {"semantic": 0.35, "keyword": 0.25, "context": 0.2, "reward": 0
 KEYWORD_WEIGHTS = {"semantic": 0.0, "keyword": 0.45, "context": 0.3, "reward": 0.15, "recency": 0.1}
 CANDIDATES = 200
 RECENCY_DAYS = 30.0
+SCORED_FIELDS = (
+    *("id", "task_type", "domain", "language", "framework", "tags"),
+    *("reward_total", "started_at"),
+)
 CONTEXT_PARTS = {"task_type": 0.35, "domain": 0.25, "language": 0.2, "framework": 0.1, "tags": 0.1}
 
 
@@ -76,12 +81,20 @@ def _semantic_hits(description: str, limit: int) -> dict[str, float] | None:
     return semantic_episode_hits(description, limit=limit)
 
 
+def _unindexed_equals(column: str, value: str) -> RawSQL:
+    # Unary "+" keeps SQLite off the task_type/domain indexes (a few values each):
+    # walking episode_started_desc from the newest finds the latest matches after a
+    # few thousand rows, where the index plan sorts every episode of the type (~20 ms).
+    table = Episode._meta.db_table
+    return RawSQL(f'+"{table}"."{column}" = %s', [value], output_field=BooleanField())
+
+
 def _context_candidates(context: dict[str, Any], limit: int) -> list[str]:
     qs = Episode.objects.filter(deleted_at__isnull=True, verdict__isnull=False)
     if context.get("task_type"):
-        qs = qs.filter(task_type=context["task_type"])
+        qs = qs.filter(_unindexed_equals("task_type", str(context["task_type"])))
     if context.get("domain"):
-        qs = qs.filter(domain=str(context["domain"]).lower())
+        qs = qs.filter(_unindexed_equals("domain", str(context["domain"]).lower()))
     return [pk.hex for pk in qs.order_by("-started_at").values_list("id", flat=True)[:limit]]
 
 
@@ -100,7 +113,11 @@ def context_retrieve(
     best_keyword = max(keyword.values(), default=0.0) or 1.0
     now = timezone.now()
     scored: list[Scored] = []
-    episodes = Episode.objects.filter(pk__in=list(ids), deleted_at__isnull=True)
+    # Score on the columns the score reads (~250 candidates); whole rows are loaded
+    # for the top ones only (the JSON columns cost more to decode than to rank).
+    episodes = Episode.objects.filter(pk__in=list(ids), deleted_at__isnull=True).only(
+        *SCORED_FIELDS
+    )
     for episode in episodes:
         key = episode.pk.hex
         breakdown = {
@@ -116,6 +133,8 @@ def context_retrieve(
         scored.append(Scored(episode, round(total, 4), breakdown))
     scored.sort(key=lambda s: (-s.score, s.item.pk.hex))
     top = scored[:limit]
+    whole = Episode.objects.in_bulk([s.item.pk for s in top])
+    top = [Scored(whole[s.item.pk], s.score, s.breakdown) for s in top if s.item.pk in whole]
     return Retrieval(
         mode=mode,
         episodes=top,
@@ -127,10 +146,13 @@ def context_retrieve(
 
 def _rank_patterns(context: dict[str, Any], episodes: list[Scored], limit: int) -> list[Scored]:
     evidence_ids = [s.item.pk for s in episodes]
-    condition = Q(evidence__in=evidence_ids)
+    # A subquery on the evidence table's episode index, not a join: joining every
+    # pattern to all its evidence rows and DISTINCT-ing them took ~100 ms at 100,000.
+    evidenced = Pattern.evidence.through.objects.filter(episode_id__in=evidence_ids)
+    condition = Q(pk__in=evidenced.values("pattern_id"))
     if context.get("task_type"):
         condition |= Q(task_type=context["task_type"])
-    qs = Pattern.objects.filter(condition).distinct()
+    qs = Pattern.objects.filter(condition)
     ranked = []
     for pattern in qs[:500]:
         match = 0.0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from uuid import UUID
 
 from django.db import connection
 
@@ -38,26 +39,49 @@ def episode_document(episode: Episode, steps: Sequence[ExecutionStep] = ()) -> s
     return " ".join(p for p in parts if p)[:TEXT_MAX]
 
 
+def fts_rowid(episode_id: UUID) -> int:
+    """The document's rowid, derived from the episode id (its top 63 bits).
+
+    episode_id is an UNINDEXED column: deleting by it scans every document
+    (~30 ms at 100,000 episodes), while a rowid is the table's key.
+    """
+    return episode_id.int >> 65
+
+
 def index_episode(episode: Episode, steps: Sequence[ExecutionStep] = ()) -> None:
+    rowid = fts_rowid(episode.pk)
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {TABLE} WHERE episode_id = %s", [episode.pk.hex])  # noqa: S608
+        cursor.execute(f"DELETE FROM {TABLE} WHERE rowid = %s", [rowid])  # noqa: S608
         cursor.execute(
-            f"INSERT INTO {TABLE} (episode_id, body) VALUES (%s, %s)",  # noqa: S608
-            [episode.pk.hex, episode_document(episode, steps)],
+            f"INSERT INTO {TABLE} (rowid, episode_id, body) VALUES (%s, %s, %s)",  # noqa: S608
+            [rowid, episode.pk.hex, episode_document(episode, steps)],
         )
 
 
-def match_query(text: str) -> str | None:
+# Words found in most documents: bm25 gives a term in more than half of them no
+# weight (FTS5 clamps its IDF to 1e-6), yet OR-ing it in makes FTS5 score nearly
+# every document (~90 ms instead of ~25 ms at 100,000 episodes).
+STOPWORDS = frozenset(
+    "a an and are as at be but by for from has have in into is it its of on or that the "  # noqa: SIM905
+    "this to was were will with".split()
+)
+
+
+def match_query(text: str, *, drop_stopwords: bool = False) -> str | None:
     """An FTS5 query OR-ing the words of free text (quoted: no syntax injection)."""
-    words = [w.lower() for w in _WORD.findall(text) if len(w) > 1][:32]
+    words = [w.lower() for w in _WORD.findall(text) if len(w) > 1]
+    if drop_stopwords:
+        words = [w for w in words if w not in STOPWORDS]
+    words = words[:32]
     if not words:
         return None
     return " OR ".join(f'"{w}"' for w in dict.fromkeys(words))
 
 
 def keyword_search(text: str, *, limit: int) -> list[tuple[str, float]]:
-    """(episode id hex, bm25 relevance ≥ 0, higher is better), best first."""
-    query = match_query(text)
+    """(episode id hex, bm25 relevance ≥ 0, higher is better), best first; ranking
+    queries leave stopwords out (a list filter keeps them: it matches, not ranks)."""
+    query = match_query(text, drop_stopwords=True)
     if query is None:
         return []
     with connection.cursor() as cursor:

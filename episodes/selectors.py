@@ -105,10 +105,16 @@ def episode_list(
     qs = episode_queryset(filters)
     if cursor:
         when, hex_id = _decode_cursor(cursor)
+        # The redundant bound keeps SQLite on the (started_at, id) index from the cursor:
+        # the OR alone is planned as a MULTI-INDEX OR that sorts every older row per page.
         if newest_first:
-            qs = qs.filter(Q(started_at__lt=when) | Q(started_at=when, id__lt=hex_id))
+            qs = qs.filter(started_at__lte=when).filter(
+                Q(started_at__lt=when) | Q(started_at=when, id__lt=hex_id)
+            )
         else:
-            qs = qs.filter(Q(started_at__gt=when) | Q(started_at=when, id__gt=hex_id))
+            qs = qs.filter(started_at__gte=when).filter(
+                Q(started_at__gt=when) | Q(started_at=when, id__gt=hex_id)
+            )
     order = ("-started_at", "-id") if newest_first else ("started_at", "id")
     rows = list(qs.order_by(*order)[: limit + 1])
     next_cursor = _encode_cursor(rows[limit - 1]) if len(rows) > limit else None

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from episodes.changes import next_change_seq
+from episodes.changes import next_change_seqs
 from episodes.hashing import canonical, record_hash
 from episodes.learning.reflection import tool_sequence
 from episodes.models import Episode, ExecutionStep, Heuristic
@@ -61,26 +61,33 @@ def extract(episode: Episode, steps: Sequence[ExecutionStep]) -> list[Rule]:
 
 
 def merge(episode: Episode, rules: Sequence[Rule]) -> list[Heuristic]:
+    """Count this episode into each heuristic (one read, one counter update, one insert)."""
+    if not rules:
+        return []
     succeeded = episode.verdict == "success"
+    rows = Heuristic.objects.filter(signature__in=[r.signature for r in rules])
+    existing = {h.signature: h for h in rows}
     merged = []
-    for rule in rules:
-        heuristic, _ = Heuristic.objects.get_or_create(
+    for rule, seq in zip(rules, next_change_seqs(len(rules)), strict=True):
+        heuristic = existing.get(rule.signature) or Heuristic(
             signature=rule.signature,
-            defaults={
-                "condition": rule.condition,
-                "action": rule.action,
-                "condition_data": rule.condition_data,
-            },
+            condition=rule.condition,
+            action=rule.action,
+            condition_data=rule.condition_data,
         )
         heuristic.sample_size += 1
         heuristic.success_count += int(succeeded)
         heuristic.success_rate = round(heuristic.success_count / heuristic.sample_size, 4)
         heuristic.confidence = wilson_lower_bound(heuristic.success_count, heuristic.sample_size)
-        heuristic.change_seq = next_change_seq()
+        heuristic.change_seq = seq
         heuristic.content_hash = heuristic_hash(heuristic)
         heuristic.save()
-        heuristic.evidence.add(episode)
         merged.append(heuristic)
+    through = Heuristic.evidence.through
+    through.objects.bulk_create(
+        [through(heuristic_id=h.pk, episode_id=episode.pk) for h in merged],
+        ignore_conflicts=True,
+    )
     return merged
 
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from episodes.changes import next_change_seq
+from episodes.changes import next_change_seqs
 from episodes.hashing import canonical, record_hash
 from episodes.learning.reflection import tool_sequence
 from episodes.models import Episode, ExecutionStep, Pattern
@@ -83,28 +83,37 @@ def extract(episode: Episode, steps: Sequence[ExecutionStep]) -> list[Candidate]
 
 
 def merge(episode: Episode, candidates: Sequence[Candidate]) -> list[Pattern]:
-    """Count this episode into each pattern (creating it on first sight)."""
+    """Count this episode into each pattern (creating it on first sight).
+
+    One read for the existing rows, one counter update and one evidence insert
+    for the whole episode (writers are serialised: the transaction holds the lock).
+    """
+    if not candidates:
+        return []
     succeeded = episode.verdict == "success"
+    rows = Pattern.objects.filter(signature__in=[c.signature for c in candidates])
+    existing = {(p.kind, p.signature): p for p in rows}
     merged = []
-    for candidate in candidates:
-        pattern, _ = Pattern.objects.get_or_create(
+    for candidate, seq in zip(candidates, next_change_seqs(len(candidates)), strict=True):
+        pattern = existing.get((candidate.kind, candidate.signature)) or Pattern(
             kind=candidate.kind,
             signature=candidate.signature,
-            defaults={
-                "description": candidate.description,
-                "data": candidate.key,
-                "task_type": candidate.task_type,
-                "domain": candidate.domain,
-            },
+            description=candidate.description,
+            data=candidate.key,
+            task_type=candidate.task_type,
+            domain=candidate.domain,
         )
         pattern.occurrence_count += 1
         pattern.success_count += int(succeeded)
         pattern.success_rate = round(pattern.success_count / pattern.occurrence_count, 4)
-        pattern.change_seq = next_change_seq()
+        pattern.change_seq = seq
         pattern.content_hash = pattern_hash(pattern)
         pattern.save()
-        pattern.evidence.add(episode)
         merged.append(pattern)
+    through = Pattern.evidence.through
+    through.objects.bulk_create(
+        [through(pattern_id=p.pk, episode_id=episode.pk) for p in merged], ignore_conflicts=True
+    )
     return merged
 
 

@@ -2,6 +2,7 @@
 
 runs.py        sync_run_start: the one-run guard, claims, abandoned runs
 engine.py      sync_run_execute: health, the window pass, checkpoints and resume
+in_step.py     a run over a cache already in step counts it and touches nothing
 scopes.py      which tables a scope covers; sources.py what is cached (keyset pages)
 rules.py       exclude rules and per-item errors with remediation hints
 apply.py       compare a batch with the hash registry and write the difference

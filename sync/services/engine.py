@@ -29,6 +29,7 @@ from sync.models.runs import Scope, Status, Trigger
 from sync.services import meta
 from sync.services.apply import Applier, Preview, Tally
 from sync.services.breaker import breaker_record_failure, database_ping
+from sync.services.in_step import already_in_step
 from sync.services.reconcile import Wanted, catch_up, reconcile
 from sync.services.report import finish_run
 from sync.services.rules import ExcludeRules
@@ -96,6 +97,9 @@ class _Execution:
         if not ping.ok:
             self.run.warnings.append(f"database unavailable, nothing was done: {ping.error}")
             finish_run(self.run, Status.SKIPPED, tally=self.tally)
+            return
+        if already_in_step(self.run, self.rules, self.tally):  # nothing to write or validate
+            finish_run(self.run, Status.SUCCEEDED, tally=self.tally)
             return
         rebuilding = self._cache_health()
         if rebuilding is None:
@@ -288,6 +292,7 @@ class _Execution:
             stamp: dict[str, Any] = {meta.CHECKPOINT: cp, meta.LAST_RUN: self.run.pk}
             if full:  # only a run over every table may claim "everything up to upto_seq"
                 stamp.update({meta.APPLIED_SEQ: upto, meta.SYNCED_AT: time.time()})
+                stamp[meta.WINDOW] = window_size()
                 stamp[meta.EXCLUDE] = list(rules.rules)
             meta.meta_write(stamp)
         self._save(cp)

@@ -26,6 +26,7 @@ SYNCED_AT = "synced_at"  # epoch seconds when the cache was last brought in step
 EXCLUDE = "exclude"  # the exclude rules of the last full run (write-behind honours them)
 CHECKPOINT = "checkpoint"  # where the current run lineage stands
 LAST_RUN = "last_run"
+WINDOW = "window"  # MAX_EPISODES_CACHE when the last full run stamped APPLIED_SEQ
 
 
 def registry_keys(writer: CacheWriter, table: str) -> set[str]:
