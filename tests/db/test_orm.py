@@ -181,3 +181,15 @@ def test_raw_cursor_through_django_supports_both_param_styles() -> None:
         assert [r for r in cursor] == [("p1",)]
         cursor.execute("SELECT label FROM test_type_probe WHERE label = %(l)s", {"l": "p1"})
         assert cursor.fetchall() == [("p1",)]
+
+
+def test_debug_query_log_quotes_parameters(settings) -> None:
+    """DEBUG=1 logs every query with its parameters quoted by the engine."""
+    from django.db import reset_queries
+
+    settings.DEBUG = True
+    reset_queries()
+    TypeProbe.objects.create(label="it's", big=2**40, blob=b"\x01")
+    assert TypeProbe.objects.filter(label="it's").count() == 1
+    logged = " ".join(q["sql"] for q in connection.queries)
+    assert "'it''s'" in logged and str(2**40) in logged and "X'01'" in logged

@@ -78,6 +78,24 @@ def _trunc_datetime(lookup_type: str, sql: str) -> str:
 
 
 class DatabaseOperations(SQLiteOperations):
+    def _quote_params_for_last_executed_query(self, params: Any) -> tuple[Any, ...]:
+        """Quote parameters by the engine (for DEBUG's query log), in batches.
+
+        Django's sqlite version sends ``QUOTE(?)`` straight to the driver; our
+        driver takes Django's ``%s`` style, so the same query is built with it.
+        """
+        batch = 999
+        results: tuple[Any, ...] = ()
+        for index in range(0, len(params), batch):
+            chunk = tuple(params[index : index + batch])
+            sql = "SELECT " + ", ".join(["QUOTE(%s)"] * len(chunk))
+            cursor = self.connection.connection.cursor()  # unlogged: no recursion
+            try:
+                results += tuple(cursor.execute(sql, chunk).fetchone())
+            finally:
+                cursor.close()
+        return results
+
     def regex_lookup(self, lookup_type: str) -> str:
         if lookup_type == "regex":
             # The engine's built-in REGEXP (a POSIX/Perl subset without inline flags).
