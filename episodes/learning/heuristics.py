@@ -60,6 +60,24 @@ def extract(episode: Episode, steps: Sequence[ExecutionStep]) -> list[Rule]:
     return list(rules.values())
 
 
+def new_heuristic(rule: Rule) -> Heuristic:
+    """The unsaved heuristic a rule starts (no evidence yet)."""
+    return Heuristic(
+        signature=rule.signature,
+        condition=rule.condition,
+        action=rule.action,
+        condition_data=rule.condition_data,
+    )
+
+
+def count_in(heuristic: Heuristic, *, succeeded: bool) -> None:
+    """One more sample of the rule: success rate and confidence after it."""
+    heuristic.sample_size += 1
+    heuristic.success_count += int(succeeded)
+    heuristic.success_rate = round(heuristic.success_count / heuristic.sample_size, 4)
+    heuristic.confidence = wilson_lower_bound(heuristic.success_count, heuristic.sample_size)
+
+
 def merge(episode: Episode, rules: Sequence[Rule]) -> list[Heuristic]:
     """Count this episode into each heuristic (one read, one counter update, one insert)."""
     if not rules:
@@ -69,16 +87,8 @@ def merge(episode: Episode, rules: Sequence[Rule]) -> list[Heuristic]:
     existing = {h.signature: h for h in rows}
     merged = []
     for rule, seq in zip(rules, next_change_seqs(len(rules)), strict=True):
-        heuristic = existing.get(rule.signature) or Heuristic(
-            signature=rule.signature,
-            condition=rule.condition,
-            action=rule.action,
-            condition_data=rule.condition_data,
-        )
-        heuristic.sample_size += 1
-        heuristic.success_count += int(succeeded)
-        heuristic.success_rate = round(heuristic.success_count / heuristic.sample_size, 4)
-        heuristic.confidence = wilson_lower_bound(heuristic.success_count, heuristic.sample_size)
+        heuristic = existing.get(rule.signature) or new_heuristic(rule)
+        count_in(heuristic, succeeded=succeeded)
         heuristic.change_seq = seq
         heuristic.content_hash = heuristic_hash(heuristic)
         heuristic.save()

@@ -82,6 +82,25 @@ def extract(episode: Episode, steps: Sequence[ExecutionStep]) -> list[Candidate]
     return list(found.values())
 
 
+def new_pattern(candidate: Candidate) -> Pattern:
+    """The unsaved pattern a candidate starts (seen 0 times)."""
+    return Pattern(
+        kind=candidate.kind,
+        signature=candidate.signature,
+        description=candidate.description,
+        data=candidate.key,
+        task_type=candidate.task_type,
+        domain=candidate.domain,
+    )
+
+
+def count_in(pattern: Pattern, *, succeeded: bool) -> None:
+    """One more occurrence of the pattern, and its success rate after it."""
+    pattern.occurrence_count += 1
+    pattern.success_count += int(succeeded)
+    pattern.success_rate = round(pattern.success_count / pattern.occurrence_count, 4)
+
+
 def merge(episode: Episode, candidates: Sequence[Candidate]) -> list[Pattern]:
     """Count this episode into each pattern (creating it on first sight).
 
@@ -95,17 +114,8 @@ def merge(episode: Episode, candidates: Sequence[Candidate]) -> list[Pattern]:
     existing = {(p.kind, p.signature): p for p in rows}
     merged = []
     for candidate, seq in zip(candidates, next_change_seqs(len(candidates)), strict=True):
-        pattern = existing.get((candidate.kind, candidate.signature)) or Pattern(
-            kind=candidate.kind,
-            signature=candidate.signature,
-            description=candidate.description,
-            data=candidate.key,
-            task_type=candidate.task_type,
-            domain=candidate.domain,
-        )
-        pattern.occurrence_count += 1
-        pattern.success_count += int(succeeded)
-        pattern.success_rate = round(pattern.success_count / pattern.occurrence_count, 4)
+        pattern = existing.get((candidate.kind, candidate.signature)) or new_pattern(candidate)
+        count_in(pattern, succeeded=succeeded)
         pattern.change_seq = seq
         pattern.content_hash = pattern_hash(pattern)
         pattern.save()

@@ -13,8 +13,8 @@ from episodes import limits
 from episodes.changes import next_change_seq
 from episodes.hashing import episode_hash
 from episodes.models import Episode, EpisodeTag
+from episodes.selectors import episode_get
 from episodes.services.inputs import Redactions
-from episodes.services.loading import episode_for_update
 from episodes.services.on_commit import after_episode_change
 from memoryadmin.audit.services import audit_record
 from memoryadmin.exceptions import ApplicationError
@@ -46,7 +46,7 @@ def episode_update(
     metadata: dict[str, Any] | None = None,
 ) -> Episode:
     """Replace the tags and/or merge keys into the metadata (``None`` values remove keys)."""
-    episode = episode_for_update(episode_id)
+    episode = episode_get(episode_id=episode_id)
     fields: list[str] = []
     if tags is not None:
         _set_tags(episode, limits.check_tags("tags", tags))
@@ -70,7 +70,7 @@ def episode_update(
 @transaction.atomic
 def episode_soft_delete(*, episode_id: UUID | str, user: Any = None) -> Episode:
     """Hide an episode everywhere (kept in the database with who and when)."""
-    episode = episode_for_update(episode_id)
+    episode = episode_get(episode_id=episode_id)
     episode.deleted_at = timezone.now()
     episode.deleted_by = user if user is not None and user.is_authenticated else None  # type: ignore[assignment]
     _save(episode, ["deleted_at", "deleted_by"])
@@ -85,7 +85,7 @@ def episode_soft_delete(*, episode_id: UUID | str, user: Any = None) -> Episode:
 
 @transaction.atomic
 def episode_archive(*, episode_id: UUID | str, user: Any = None) -> Episode:
-    episode = episode_for_update(episode_id)
+    episode = episode_get(episode_id=episode_id)
     if episode.archived_at is None:
         episode.archived_at = timezone.now()
         episode.archived_by = user if user is not None and user.is_authenticated else None  # type: ignore[assignment]

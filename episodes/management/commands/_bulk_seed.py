@@ -18,31 +18,27 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 from django.utils import timezone
 
 from episodes import limits, search_index
 from episodes.changes import COUNTER
 from episodes.demo import DemoEpisode, demo_episode
-from episodes.hashing import chain_steps, episode_hash, step_fields
+from episodes.hashing import episode_hash
 from episodes.learning import heuristics, patterns
-from episodes.learning.reflection import build_reflection
-from episodes.learning.reward import compute_reward
 from episodes.management.commands._bulk_rows import Chunk, MemoRedactions, Step, Tables, write_chunk
 from episodes.models import ChangeCounter, Episode, ExecutionStep, Heuristic, Pattern
-from episodes.models.episode import Complexity, TaskType
-from episodes.services.inputs import Redactions, as_text, choice, clean_outcome, clean_step
+from episodes.services.assembly import (
+    add_steps,
+    close_with_outcome,
+    new_episode,
+    remember_redactions,
+)
+from episodes.services.inputs import clean_outcome, clean_step
 from memoryadmin.db.backends.libsql.params import is_wide_int
 
 DEMO_METADATA = {"demo": True}
-
-
-def _remember(episode: Episode, redactions: Redactions) -> None:
-    if redactions.count:  # as lifecycle._remember_redactions
-        metadata = dict(episode.metadata)
-        metadata["redactions"] = int(metadata.get("redactions", 0)) + redactions.count
-        episode.metadata = metadata
 
 
 class BulkSeeder:
@@ -91,52 +87,30 @@ class BulkSeeder:
         self.created_ids.append(str(episode.pk))
 
     def _start(self, demo: DemoEpisode) -> Episode:
-        redactions = MemoRedactions()
-        description = as_text("task_description", demo.description, limits.DESCRIPTION_MAX)
-        context = demo.context
-        size = limits.check_json("metadata", DEMO_METADATA) + limits.text_size(description)
-        episode = Episode(
-            task_type=choice("task_type", demo.task_type, TaskType),
-            task_description=redactions.text(description.strip()),
-            language=as_text("context.language", context.get("language"), 60).strip().lower(),
-            framework=as_text("context.framework", context.get("framework"), 60).strip().lower(),
-            domain=as_text("context.domain", context.get("domain"), 60).strip().lower(),
-            complexity=choice("context.complexity", context.get("complexity"), Complexity),
-            tags=limits.check_tags("context.tags", list(context.get("tags") or [])),
-            metadata=redactions.value(DEMO_METADATA),
+        episode = new_episode(
+            task_description=demo.description,
+            task_type=demo.task_type,
+            context=demo.context,
+            metadata=DEMO_METADATA,
+            tags=None,
             started_at=demo.started_at,
-            size_bytes=size,
+            redactions=MemoRedactions(),
         )
-        _remember(episode, redactions)
         episode.change_seq = self._take_seq()
         return episode
 
     def _steps(self, episode: Episode, demo: DemoEpisode) -> list[ExecutionStep]:
         redactions = MemoRedactions()
         at: datetime = demo.started_at
-        rows: list[ExecutionStep] = []
+        clean = []
         for i, raw in enumerate(demo.steps):
             step = clean_step(i, raw, redactions)
             at += timedelta(milliseconds=step.latency_ms)  # logged as each step finished
-            step_row = Step(
-                episode_id=episode.pk,
-                step_number=i + 1,
-                timestamp=at,
-                tool=step.tool,
-                action=step.action,
-                parameters=step.parameters,
-                result_kind=step.result_kind,
-                result_text=step.result_text,
-                success=step.success,
-                latency_ms=step.latency_ms,
-                tokens=step.tokens,
-                observation=step.observation,
-            )
-            rows.append(cast(ExecutionStep, step_row))
-        episode.steps_digest = chain_steps("", (step_fields(r) for r in rows))
-        episode.step_count = len(rows)
-        episode.size_bytes += sum(limits.json_size(raw) for raw in demo.steps)
-        _remember(episode, redactions)
+            step.timestamp = at
+            clean.append(step)
+        raw_size = sum(limits.json_size(raw) for raw in demo.steps)
+        rows = add_steps(episode, clean, raw_size=raw_size, default_time=at, make=Step)
+        remember_redactions(episode, redactions)
         episode.change_seq = self._take_seq()
         return rows
 
@@ -148,60 +122,33 @@ class BulkSeeder:
         ended_at: datetime,
     ) -> None:
         redactions = MemoRedactions()
-        clean = clean_outcome(outcome, redactions)
-        episode.outcome = clean
-        episode.verdict = clean["kind"]
-        episode.ended_at = max(ended_at, episode.started_at)
-        reward = compute_reward(episode, steps)
-        episode.reward = reward.as_dict()
-        episode.reward_total = reward.total
-        episode.reflection = build_reflection(episode, steps, reward)
-        episode.size_bytes += limits.json_size(clean)
-        _remember(episode, redactions)
+        close_with_outcome(episode, steps, clean_outcome(outcome, redactions), ended_at)
+        remember_redactions(episode, redactions)
         episode.change_seq = self._take_seq()
         self._learn(episode, steps)
 
     def _learn(self, episode: Episode, steps: list[ExecutionStep]) -> None:
-        succeeded = int(episode.verdict == "success")
+        succeeded = episode.verdict == "success"
         for candidate in patterns.extract(episode, steps):
             key = (candidate.kind, candidate.signature)
             pattern = self.patterns.get(key)
             if pattern is None:
-                pattern = Pattern(
-                    pk=self.next_pattern,
-                    kind=candidate.kind,
-                    signature=candidate.signature,
-                    description=candidate.description,
-                    data=candidate.key,
-                    task_type=candidate.task_type,
-                    domain=candidate.domain,
-                )
+                pattern = patterns.new_pattern(candidate)
+                pattern.pk = self.next_pattern
                 self.next_pattern += 1
                 self.patterns[key] = pattern
-            pattern.occurrence_count += 1
-            pattern.success_count += succeeded
-            pattern.success_rate = round(pattern.success_count / pattern.occurrence_count, 4)
+            patterns.count_in(pattern, succeeded=succeeded)
             pattern.change_seq = self._take_seq()
             self.chunk.dirty_patterns.add(key)
             self.chunk.pattern_evidence.append((pattern.pk, episode.pk.hex))
         for rule in heuristics.extract(episode, steps):
             heuristic = self.heuristics.get(rule.signature)
             if heuristic is None:
-                heuristic = Heuristic(
-                    pk=self.next_heuristic,
-                    signature=rule.signature,
-                    condition=rule.condition,
-                    action=rule.action,
-                    condition_data=rule.condition_data,
-                )
+                heuristic = heuristics.new_heuristic(rule)
+                heuristic.pk = self.next_heuristic
                 self.next_heuristic += 1
                 self.heuristics[rule.signature] = heuristic
-            heuristic.sample_size += 1
-            heuristic.success_count += succeeded
-            heuristic.success_rate = round(heuristic.success_count / heuristic.sample_size, 4)
-            heuristic.confidence = heuristics.wilson_lower_bound(
-                heuristic.success_count, heuristic.sample_size
-            )
+            heuristics.count_in(heuristic, succeeded=succeeded)
             heuristic.change_seq = self._take_seq()
             self.chunk.dirty_heuristics.add(rule.signature)
             self.chunk.heuristic_evidence.append((heuristic.pk, episode.pk.hex))
