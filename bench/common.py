@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -21,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 DATA_ROOT = Path(os.environ.get("BENCH_DATA_DIR") or "/tmp/memoryadmin-bench")  # noqa: S108
 SECONDS = float(os.environ.get("BENCH_SECONDS") or 30)
+SECRET_KEY = "harness-only-secret-key-not-for-production-use-0123456789"  # noqa: S105
 # The bench runs its servers with the full 100,000-episode window in the cache.
 CACHE_WINDOW = 100_000
 
@@ -32,9 +34,14 @@ def log(message: str) -> None:
 
 @dataclass(frozen=True)
 class DataDir:
-    """A directory holding one libSQL file (and, once synced, its redb cache)."""
+    """A directory holding one libSQL file (and, once synced, its redb cache).
+
+    Shared by the benchmarks and the reliability drills: every process they
+    start against it gets the same environment.
+    """
 
     path: Path
+    window: int | None = None  # MAX_EPISODES_CACHE of its processes; None: the default
 
     @property
     def db(self) -> Path:
@@ -48,21 +55,33 @@ class DataDir:
         env = {
             k: v
             for k, v in os.environ.items()
-            if not k.startswith(("TURSO_", "LIBSQL_", "REDB_", "MEMORYADMIN_", "Q_REDIS"))
+            if not k.startswith(
+                ("TURSO_", "LIBSQL_", "REDB_", "MEMORYADMIN_", "Q_REDIS", "DJANGO_")
+            )
         }
         env.update(
             MEMORYADMIN_DATA_DIR=str(self.path),
             LIBSQL_DATABASE_PATH=str(self.db),
             REDB_CACHE_PATH=str(self.cache),
-            MAX_EPISODES_CACHE=str(CACHE_WINDOW),
-            DJANGO_SECRET_KEY="bench-only-secret-key-not-for-production-use-0123456789",  # noqa: S106
+            DJANGO_SETTINGS_MODULE="memoryadmin.settings",
+            DJANGO_SECRET_KEY=SECRET_KEY,
             DJANGO_DEBUG="0",
             EMBEDDINGS_PROVIDER="none",
             LOG_LEVEL="WARNING",
+            PYTHONPATH=str(ROOT),
             PYTHONUNBUFFERED="1",
         )
+        if self.window is not None:
+            env["MAX_EPISODES_CACHE"] = str(self.window)
         env.update(extra)
         return env
+
+    def copy(self, target: Path) -> DataDir:
+        """A copy of the whole directory at ``target`` (replacing what was there)."""
+        if target.exists():
+            shutil.rmtree(target)
+        shutil.copytree(self.path, target, ignore=shutil.ignore_patterns("*.log"))
+        return DataDir(target, self.window)
 
     def manage(self, *args: str, env: dict[str, str] | None = None) -> str:
         """Run ``manage.py`` here; returns stdout, raises with stderr on failure."""
@@ -107,12 +126,19 @@ def measured(argv: list[str], *, env: dict[str, str]) -> Measured:
 
 def fresh_copy(source: DataDir, name: str) -> DataDir:
     """A fresh working directory holding a copy of a seeded file (the seed stays pristine)."""
-    target = DataDir(DATA_ROOT / "work" / name)
+    target = DataDir(DATA_ROOT / "work" / name, source.window)
     if target.path.exists():
         shutil.rmtree(target.path)
     target.path.mkdir(parents=True)
     shutil.copyfile(source.db, target.db)
     return target
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1 (everything the harnesses start listens there)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def load_average() -> str:

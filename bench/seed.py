@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.common import DATA_ROOT, ROOT, DataDir, log
+from bench.common import CACHE_WINDOW, DATA_ROOT, ROOT, DataDir, log
 
 SEED = 7
 # Bump when rows change in a way the digest below cannot see.
@@ -59,12 +59,12 @@ def dataset(episodes: int, *, seed: int = SEED) -> Dataset:
     marker = final / "seeded.json"
     if marker.exists():
         info = json.loads(marker.read_text())
-        return Dataset(DataDir(final), episodes, info["seconds"], True, info)
+        return Dataset(DataDir(final, CACHE_WINDOW), episodes, info["seconds"], True, info)
     partial = final.with_name(final.name + ".partial")
     if partial.exists():
         shutil.rmtree(partial)
     partial.mkdir(parents=True)
-    data = DataDir(partial)
+    data = DataDir(partial, CACHE_WINDOW)
     log(f"seeding {episodes:,} episodes into {final} (first time only)")
     data.manage("migrate", "--noinput", "-v0")
     out = data.manage("seed_bulk", "--episodes", str(episodes), "--seed", str(seed))
@@ -85,7 +85,7 @@ def dataset(episodes: int, *, seed: int = SEED) -> Dataset:
         if stale != partial and not stale.name.endswith(".partial"):
             shutil.rmtree(stale)  # an older digest: its rows no longer match the code
     partial.rename(final)
-    return Dataset(DataDir(final), episodes, info["seconds"], False, info)
+    return Dataset(DataDir(final, CACHE_WINDOW), episodes, info["seconds"], False, info)
 
 
 def _seconds(out: str) -> float:

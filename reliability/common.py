@@ -13,9 +13,7 @@ import contextlib
 import http.client
 import json
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,9 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+# One data directory type and port picker for both harnesses (bench/common.py).
+from bench.common import DataDir as DataDir
+from bench.common import free_port as free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-SECRET = "reliability-only-secret-key-not-for-production-0123456789abcdef"  # noqa: S105
 
 
 def log(message: str) -> None:
@@ -42,49 +43,6 @@ class Row:
     value: str
     target: str = ""
     ok: bool | None = None
-
-
-@dataclass(frozen=True)
-class DataDir:
-    """A directory holding one libSQL file and, once synced, its redb cache."""
-
-    path: Path
-
-    @property
-    def db(self) -> Path:
-        return self.path / "memory.db"
-
-    @property
-    def cache(self) -> Path:
-        return self.path / "cache.redb"
-
-    def env(self, **extra: str) -> dict[str, str]:
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(
-                ("TURSO_", "LIBSQL_", "REDB_", "MEMORYADMIN_", "Q_REDIS", "DJANGO_")
-            )
-        }
-        env.update(
-            MEMORYADMIN_DATA_DIR=str(self.path),
-            LIBSQL_DATABASE_PATH=str(self.db),
-            REDB_CACHE_PATH=str(self.cache),
-            DJANGO_SETTINGS_MODULE="memoryadmin.settings",
-            DJANGO_SECRET_KEY=SECRET,
-            DJANGO_DEBUG="0",
-            EMBEDDINGS_PROVIDER="none",
-            LOG_LEVEL="WARNING",
-            PYTHONPATH=str(ROOT),
-        )
-        env.update(extra)
-        return env
-
-    def copy(self, target: Path) -> DataDir:
-        if target.exists():
-            shutil.rmtree(target)
-        shutil.copytree(self.path, target, ignore=shutil.ignore_patterns("*.log"))
-        return DataDir(target)
 
 
 def manage(
@@ -136,12 +94,6 @@ def orm(env: dict[str, str], code: str, imports: str = "") -> Any:
     if proc.returncode != 0:
         raise RuntimeError(f"orm({code!r}) failed: {proc.stderr[-2000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
+
+from django.db import connections
 
 
 @contextmanager
@@ -41,8 +44,46 @@ def silent_server() -> Iterator[int]:
 
 def refused_port() -> int:
     """A loopback port with nothing listening."""
-    probe = socket.socket()
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()
-    return port
+    return free_port()
+
+
+def free_port() -> int:
+    """A free loopback TCP port (bound for a moment, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def extra_aliases(django_db_blocker: Any, prefix: str) -> Iterator[Callable[..., str]]:
+    """Register Django database aliases on remote URLs for the block's length.
+
+    They never touch the test database, so pytest-django's block is lifted;
+    on exit their connections are closed and the aliases forgotten.
+    """
+    added: list[str] = []
+
+    def add(url: str, *, token: str, deadline: float, conn_max_age: int | None = None) -> str:
+        alias = f"{prefix}_{len(added)}"
+        settings = {
+            **connections.settings["default"],
+            "NAME": url,
+            "OPTIONS": {"auth_token": token, "remote_deadline": deadline},
+            "TEST": {},
+        }
+        if conn_max_age is not None:
+            settings["CONN_MAX_AGE"] = conn_max_age
+        connections.settings[alias] = settings
+        added.append(alias)
+        return alias
+
+    with django_db_blocker.unblock():
+        try:
+            yield add
+        finally:
+            for alias in added:
+                held = connections._connections  # type: ignore[attr-defined]
+                if hasattr(held, alias):
+                    connections[alias].close()
+                    delattr(held, alias)
+                connections.settings.pop(alias, None)

@@ -23,8 +23,7 @@ from memoryadmin.apikeys.errors import Forbidden
 from memoryadmin.apikeys.models import ApiKey, Scope
 from memoryadmin.apikeys.ratelimit import rate_limit_check
 from memoryadmin.apikeys.services import api_key_authenticate
-from memoryadmin.audit.services import Actor
-from memoryadmin.audit.services import _current as _current_actor
+from memoryadmin.audit.services import Actor, act_for_this_request
 from memoryadmin.roles import is_admin, is_operator
 
 IMPLIED = {Scope.ADMIN: set(Scope.values), Scope.WRITE: {Scope.READ}}
@@ -76,7 +75,7 @@ class ApiKeyAuth(HttpBearer):
         _require(scopes, self.scope, f"API key {api_key.prefix}…")
         rate_limit_check(api_key=api_key)
         # Audit events recorded by this request name the key (never its secret).
-        _current_actor.set(Actor(f"api key {api_key.prefix}… ({api_key.name})"))
+        act_for_this_request(Actor(f"api key {api_key.prefix}… ({api_key.name})"))
         return Caller(kind="key", scopes=scopes, api_key=api_key)
 
 

@@ -31,6 +31,15 @@ def acting_as(actor: Actor) -> Iterator[None]:
         _current.reset(token)
 
 
+def act_for_this_request(actor: Actor) -> None:
+    """Attribute the rest of this request's events to ``actor`` (e.g. an API key).
+
+    Only inside a request: AuditActorMiddleware scopes every request with
+    ``acting_as``, which undoes this when the request ends.
+    """
+    _current.set(actor)
+
+
 def actor_for_user(user: Any) -> Actor:
     if user is not None and getattr(user, "is_authenticated", False):
         return Actor(user.get_username(), user)

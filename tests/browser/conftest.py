@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import time
 import urllib.request
@@ -22,6 +21,7 @@ from django.conf import settings
 from django.db import connection
 
 from tests.conftest import PYTHON, ROOT
+from tests.netfixtures import free_port
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls
 # the tests make between browser steps are synchronous and safe.
@@ -47,12 +47,6 @@ def browser_type_launch_args() -> dict[str, Any]:
     return {"executable_path": CHROMIUM, "args": CHROMIUM_ARGS, "headless": True}
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def console_server(
     django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
@@ -61,7 +55,7 @@ def console_server(
     with django_db_blocker.unblock():
         db_name = connection.settings_dict["NAME"]
     data = tmp_path_factory.mktemp("browser-data")
-    port = _free_port()
+    port = free_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("TURSO_", "LIBSQL_"))},
         "DJANGO_SETTINGS_MODULE": "memoryadmin.settings",

@@ -10,7 +10,7 @@ from django.db import OperationalError, connections
 from django.test import Client
 
 from memoryadmin.health import database_health
-from tests.netfixtures import refused_port, silent_server
+from tests.netfixtures import extra_aliases, refused_port, silent_server
 
 
 @pytest.mark.django_db
@@ -27,29 +27,9 @@ def test_healthz_reports_libsql_and_a_ping(client: Client) -> None:
 
 @pytest.fixture
 def remote_alias(django_db_blocker) -> Iterator[Callable[[str], str]]:
-    """Register extra database aliases pointing at misbehaving endpoints
-    (they never touch the test database, so pytest-django's block is lifted)."""
-    added: list[str] = []
-
-    def add(url: str) -> str:
-        alias = f"remote_{len(added)}"
-        connections.settings[alias] = {
-            **connections.settings["default"],
-            "NAME": url,
-            "OPTIONS": {"auth_token": "tok-health", "remote_deadline": 0.3},
-            "TEST": {},
-        }
-        added.append(alias)
-        return alias
-
-    with django_db_blocker.unblock():
-        yield add
-    for alias in added:
-        held = connections._connections  # type: ignore[attr-defined]
-        if hasattr(held, alias):
-            connections[alias].close()
-            delattr(held, alias)
-        connections.settings.pop(alias, None)
+    """Extra aliases pointing at misbehaving endpoints (0.3 s deadline)."""
+    with extra_aliases(django_db_blocker, "remote") as add:
+        yield lambda url: add(url, token="tok-health", deadline=0.3)
 
 
 def test_unanswering_server_gives_unavailable_within_the_deadline(remote_alias) -> None:

@@ -25,7 +25,7 @@ from django.test import Client
 from memoryadmin.apikeys.models import ApiKey
 from memoryadmin.health import database_health
 from tests.conftest import PYTHON, ROOT
-from tests.netfixtures import refused_port, silent_server
+from tests.netfixtures import extra_aliases, refused_port, silent_server
 from tests.reliability.conftest import API, bearer, logged_in
 
 pytestmark = pytest.mark.django_db
@@ -125,27 +125,8 @@ def test_keys_and_hashes_never_leak(logs: Capture, superuser: User) -> None:
 @pytest.fixture
 def remote_alias(django_db_blocker: Any) -> Iterator[Any]:
     """Extra aliases pointing at misbehaving endpoints, with the secret token."""
-    added: list[str] = []
-
-    def add(url: str) -> str:
-        alias = f"secret_remote_{len(added)}"
-        connections.settings[alias] = {
-            **connections.settings["default"],
-            "NAME": url,
-            "OPTIONS": {"auth_token": TOKEN, "remote_deadline": 0.3},
-            "TEST": {},
-        }
-        added.append(alias)
-        return alias
-
-    with django_db_blocker.unblock():
-        yield add
-    for alias in added:
-        held = connections._connections  # type: ignore[attr-defined]
-        if hasattr(held, alias):
-            connections[alias].close()
-            delattr(held, alias)
-        connections.settings.pop(alias, None)
+    with extra_aliases(django_db_blocker, "secret_remote") as add:
+        yield lambda url: add(url, token=TOKEN, deadline=0.3)
 
 
 def test_the_database_token_never_leaks_in_process(logs: Capture, remote_alias: Any) -> None:

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connections
 
 from tests.conftest import PYTHON, ROOT
+from tests.netfixtures import extra_aliases
 
 TOKEN = "tok-remote-5f1c9e"  # a test secret: asserted never to leak into errors
 START_TIMEOUT = 20.0
@@ -120,36 +120,13 @@ def server_factory(tmp_path: Path) -> Iterator[Callable[..., HranaServer]]:
         server.stop()
 
 
-def _forget(alias: str) -> None:
-    held = connections._connections  # type: ignore[attr-defined]
-    if hasattr(held, alias):
-        connections[alias].close()
-        delattr(held, alias)
-    connections.settings.pop(alias, None)
-
-
 @pytest.fixture
 def remote_alias(django_db_blocker: Any) -> Iterator[Callable[..., str]]:
-    """Register Django database aliases on a server's URL. They never touch the
-    test database, so pytest-django's block is lifted while the test runs."""
-    added: list[str] = []
+    """Register Django database aliases on a server's URL (see tests/netfixtures.py)."""
+    with extra_aliases(django_db_blocker, "hrana") as add:
 
-    def add(server: HranaServer, *, token: str | None = None, deadline: float = 2.0) -> str:
-        alias = f"hrana_{server.port}_{len(added)}"
-        connections.settings[alias] = {
-            **connections.settings["default"],
-            "NAME": server.url,
-            "OPTIONS": {
-                "auth_token": server.token if token is None else token,
-                "remote_deadline": deadline,
-            },
-            "CONN_MAX_AGE": 0,
-            "TEST": {},
-        }
-        added.append(alias)
-        return alias
+        def on(server: HranaServer, *, token: str | None = None, deadline: float = 2.0) -> str:
+            token = server.token if token is None else token
+            return add(server.url, token=token, deadline=deadline, conn_max_age=0)
 
-    with django_db_blocker.unblock():
-        yield add
-        for alias in added:
-            _forget(alias)
+        yield on
