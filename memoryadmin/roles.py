@@ -19,16 +19,22 @@ OPERATOR, ADMIN = "operator", "admin"
 View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
 
+def _groups(user: Any) -> frozenset[str]:
+    """The user's group names, read once per request (kept on the user object:
+    the view's guard, the API auth and the template context all ask)."""
+    names = getattr(user, "_role_groups", None)
+    if names is None:
+        names = frozenset(user.groups.values_list("name", flat=True))
+        user._role_groups = names
+    return names
+
+
 def is_admin(user: Any) -> bool:
-    return bool(
-        user.is_authenticated and (user.is_superuser or user.groups.filter(name=ADMIN).exists())
-    )
+    return bool(user.is_authenticated and (user.is_superuser or ADMIN in _groups(user)))
 
 
 def is_operator(user: Any) -> bool:
-    return bool(
-        user.is_authenticated and (is_admin(user) or user.groups.filter(name=OPERATOR).exists())
-    )
+    return bool(user.is_authenticated and (is_admin(user) or OPERATOR in _groups(user)))
 
 
 def _require(check: Callable[[Any], bool]) -> Callable[[View], View]:
