@@ -155,11 +155,14 @@ class CacheWriter:
             return {}
         return {k: v.decode() for k, v in zip(keys, values, strict=True) if v is not None}
 
-    def keys(self, table: str) -> list[str]:
+    def keys(self, table: str, *, prefix: str = "") -> list[str]:
+        """Keys of ``table`` (those starting with ``prefix``, which is stripped); no values."""
         try:
-            return [k.decode() for k, _ in self._handle.scan(table)]
+            raw = self._handle.keys(table, prefix=prefix.encode() if prefix else None)
         except redb_cache.TableMissing:
             return []
+        cut = len(prefix.encode())
+        return [k[cut:].decode() for k in raw]
 
     def get(self, table: str, key: str) -> Any:
         try:
@@ -180,18 +183,29 @@ class CacheWriter:
         puts: dict[str, list[tuple[str, Any, str]]] | None = None,
         deletes: dict[str, list[str]] | None = None,
         metadata: dict[str, Any] | None = None,
+        packed: dict[str, list[tuple[str, bytes, str]]] | None = None,
+        durable: bool = True,
     ) -> int:
-        """Apply one batch in one durable transaction; returns the bytes written.
+        """Apply one batch in one transaction; returns the bytes written.
 
         ``puts[table]`` holds ``(key, value, content_hash)``: the value and its
         registry entry are written together, so they can never disagree.
+        ``packed[table]`` is the same with values already enveloped (``pack``).
+        ``durable=False`` commits without fsync: the batch is visible at once but
+        survives a crash only once a later durable commit (``make_durable``, a
+        durable batch or a clean close) has followed it; a crash rolls the file
+        back to the last durable commit, metadata included.
         """
         written = 0
-        with self._handle.transaction() as txn:
-            for table, items in (puts or {}).items():
-                packed = [(key, pack(value)) for key, value, _ in items]
-                written += sum(len(k) + len(v) for k, v in packed)
-                txn.put_many(table, packed)
+        items_by_table = {
+            t: [(k, pack(v), h) for k, v, h in items] for t, items in (puts or {}).items()
+        }
+        for table, items in (packed or {}).items():
+            items_by_table.setdefault(table, []).extend(items)
+        with self._handle.transaction(durability="immediate" if durable else "none") as txn:
+            for table, items in items_by_table.items():
+                written += sum(len(k) + len(v) for k, v, _ in items)
+                txn.put_many(table, [(k, v) for k, v, _ in items])
                 txn.put_many(METADATA, [(f"{HASH_PREFIX}{table}/{k}", h) for k, _, h in items])
             for table, keys in (deletes or {}).items():
                 txn.delete_many(table, keys)
@@ -199,6 +213,11 @@ class CacheWriter:
             meta = {"schema_version": SCHEMA_VERSION, **(metadata or {})}
             txn.put_many(METADATA, [(k, pack(v)) for k, v in meta.items()])
         return written
+
+    def make_durable(self) -> None:
+        """Make every earlier non-durable batch durable (one empty fsync'ed commit)."""
+        with self._handle.transaction(durability="immediate"):
+            pass
 
     def clear(self) -> None:
         with self._handle.transaction() as txn:

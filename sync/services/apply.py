@@ -1,26 +1,36 @@
 """Compare a batch of source items with the cache's hash registry and write the difference.
 
-One batch = at most two short exclusive opens of the cache: the first reads
-the registry (and, when nothing must be loaded, writes the deletions and
-metadata at once); the payloads of new and modified items are then loaded
-from the database with the cache released, and the second open writes
-everything in one durable transaction. Readers get back in between.
+Outside a hold, one batch = at most two short exclusive opens of the cache:
+the first reads the registry (and, when nothing must be loaded, writes the
+deletions and metadata at once); the payloads of new and modified items are
+then loaded from the database with the cache released, and the second open
+writes everything in one durable transaction.
+
+Inside ``Applier.holding()`` (the engine's passes) the writer stays open
+across batches and each batch commits *without* fsync; ``breathe()`` ends the
+hold's slice once it has lasted SYNC_WRITER_HOLD_SECONDS: one durable commit,
+then the file is released (readers and other writers get back in) and opened
+again by the next batch. Opening, closing and fsyncing per batch was a third
+of a full sync. A crash rolls the file back to the last durable commit, and
+each batch's metadata (the checkpoint) is in its own transaction, so what
+the cache says it holds always matches what it holds.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.conf import settings
 
-from sync.cache import CacheWriter, cache_path, cache_writer
+from sync.cache import CacheError, CacheWriter, cache_path, cache_writer
 from sync.envelope import pack
-from sync.services.retry import failed_item_record, failed_items_resolve
+from sync.services.retry import failed_item_record, failed_items_open, failed_items_resolve
 from sync.services.rules import ItemError, ItemTooLarge
 from sync.services.sources import KIND_OF, Ref, payloads
 
@@ -34,6 +44,11 @@ def max_item_bytes() -> int:
 
 def writer_deadline() -> float:
     return float(getattr(settings, "SYNC_WRITER_DEADLINE_SECONDS", 10.0))
+
+
+def writer_hold_seconds() -> float:
+    """How long a hold keeps the writer before a durable commit and a release (0: every batch)."""
+    return float(getattr(settings, "SYNC_WRITER_HOLD_SECONDS", 1.0))
 
 
 @dataclass
@@ -98,14 +113,73 @@ class Applier:
     written_keys: int = 0
     _pending: list[tuple[str, str]] = field(default_factory=list)  # counted once written
     failed_keys: set[tuple[str, str]] = field(default_factory=set)  # tried once per run
+    _holding: bool = False
+    _held: ExitStack | None = None  # the open writer of the current slice of a hold
+    _writer: CacheWriter | None = None
+    _held_since: float = 0.0
+    _open_failures: bool | None = None  # any open FailedItem? asked once, then tracked
 
     @contextmanager
     def open_cache(self) -> Iterator[CacheWriter | None]:
         if self.dry_run and not cache_path().exists():
             yield None  # a dry run never creates the file
             return
+        if self._holding:
+            yield self._held_writer()
+            return
         with cache_writer(deadline=writer_deadline()) as writer:
             yield writer
+
+    # --- holding the writer across batches ------------------------------------------------
+
+    @contextmanager
+    def holding(self) -> Iterator[None]:
+        """Keep the writer open across the batches applied inside (non-durable commits).
+
+        On a normal exit everything written is made durable before the release;
+        on an exception the writer is released without that commit (a clean
+        close still keeps the batches; a crash keeps the last durable state).
+        A dry run holds nothing.
+        """
+        if self.dry_run or self._holding:
+            yield
+            return
+        self._holding = True
+        try:
+            yield
+            self._release(durable=True)
+        finally:
+            self._holding = False
+            self._release(durable=False)
+
+    def breathe(self) -> bool:
+        """End the hold's slice once it is spent: durable commit, release. True if it did.
+
+        After True, everything applied so far is durable in the cache.
+        """
+        if self._writer is None or time.monotonic() - self._held_since < writer_hold_seconds():
+            return False
+        self._release(durable=True)
+        return True
+
+    def _held_writer(self) -> CacheWriter:
+        if self._writer is None:
+            stack = ExitStack()
+            self._writer = stack.enter_context(cache_writer(deadline=writer_deadline()))
+            self._held, self._held_since = stack, time.monotonic()
+        return self._writer
+
+    def _release(self, *, durable: bool) -> None:
+        writer, stack = self._writer, self._held
+        self._writer = self._held = None
+        if stack is None or writer is None:
+            return
+        if durable:
+            with stack:
+                writer.make_durable()
+            return
+        with suppress(CacheError):  # the cause is already propagating
+            stack.close()
 
     def apply(
         self,
@@ -138,7 +212,9 @@ class Applier:
             self._deletions(writer, deletes, to_delete)
             if not changed:
                 if writer is not None and not self.dry_run:
-                    writer.write_batch(deletes=dict(to_delete), metadata=metadata)
+                    writer.write_batch(
+                        deletes=dict(to_delete), metadata=metadata, durable=not self._holding
+                    )
                 return
         self._pending.clear()
         puts, failures = self._payloads(changed, cached_before)
@@ -146,7 +222,10 @@ class Applier:
             with self.open_cache() as writer:
                 assert writer is not None
                 self.tally.bytes_written += writer.write_batch(
-                    puts=puts, deletes=dict(to_delete), metadata=metadata
+                    packed=puts,
+                    deletes=dict(to_delete),
+                    metadata=metadata,
+                    durable=not self._holding,
                 )
         self._after_write(puts, failures)
 
@@ -167,8 +246,8 @@ class Applier:
 
     def _payloads(
         self, changed: dict[str, list[Ref]], cached_before: set[tuple[str, str]]
-    ) -> tuple[dict[str, list[tuple[str, Any, str]]], list[tuple[Ref, BaseException]]]:
-        puts: dict[str, list[tuple[str, Any, str]]] = defaultdict(list)
+    ) -> tuple[dict[str, list[tuple[str, bytes, str]]], list[tuple[Ref, BaseException]]]:
+        puts: dict[str, list[tuple[str, bytes, str]]] = defaultdict(list)
         failures: list[tuple[Ref, BaseException]] = []
         limit = max_item_bytes()
         for table, refs in changed.items():
@@ -180,7 +259,8 @@ class Applier:
                 try:
                     if isinstance(value, BaseException):
                         raise value
-                    size = len(ref.key) + len(pack(value))
+                    blob = pack(value)  # packed once: the size check and the write share it
+                    size = len(ref.key) + len(blob)
                     if size > limit:
                         raise ItemTooLarge(f"{ref.key}: {size} bytes packed, limit {limit}")
                 except (ItemError, TypeError, ValueError, OverflowError) as exc:
@@ -194,7 +274,7 @@ class Applier:
                 # The hash of the row as loaded (it may have changed since it was listed),
                 # so the registry always describes the value stored next to it.
                 content_hash = value.get("content_hash") or ref.content_hash
-                puts[table].append((ref.key, value, content_hash))
+                puts[table].append((ref.key, blob, content_hash))
         return puts, failures
 
     def _preview(
@@ -205,17 +285,21 @@ class Applier:
 
     def _after_write(
         self,
-        puts: dict[str, list[tuple[str, Any, str]]],
+        puts: dict[str, list[tuple[str, bytes, str]]],
         failures: list[tuple[Ref, BaseException]],
     ) -> None:
         for table, action in self._pending:
             self.tally.bump(table, action)
         if self.dry_run:
             return
+        if self._open_failures is None:
+            self._open_failures = failed_items_open()
         for table, items in puts.items():
             self.written_keys += len(items)
-            failed_items_resolve(kind=KIND_OF[table], keys=[key for key, _, _ in items])
+            if self._open_failures:  # one query per batch only when there is something to close
+                failed_items_resolve(kind=KIND_OF[table], keys=[key for key, _, _ in items])
         for ref, exc in failures:
+            self._open_failures = True
             failed_item_record(
                 kind=KIND_OF[ref.table],
                 key=ref.key,

@@ -2,12 +2,20 @@
 
 Checkpoints: after every batch the position (phase, keyset cursor, counts,
 the run's high-water change marker) is written into the cache's metadata
-*in the same transaction as the batch*, and then onto the SyncRun row. A
-run killed at any instant therefore leaves a cache whose checkpoint matches
-its contents; the next run of the same lineage resumes from the further of
-the two. Whatever the resume point, the final catch-up + reconcile make the
-cache equal to the database, so a resumed run ends exactly where an
+*in the same transaction as the batch*. The passes hold the writer and commit
+batches without fsync (see ``Applier.holding``); only after a durable commit
+(about once per SYNC_WRITER_HOLD_SECONDS, and at the end of the passes) is
+the checkpoint copied onto the SyncRun row, so the row never claims more than
+the cache durably holds. A run killed at any instant therefore leaves a cache
+whose checkpoint matches its contents (a crash rolls both back to the last
+durable commit); the next run of the same lineage resumes from the further
+of the two. Whatever the resume point, the final catch-up + reconcile make
+the cache equal to the database, so a resumed run ends exactly where an
 uninterrupted one would.
+
+A plain incremental run over a cache stamped by an earlier full run (same
+exclude rules and window) skips the window pass: like the write-behind it
+only re-checks the rows changed since the stamp, then reconciles membership.
 """
 
 from __future__ import annotations
@@ -29,7 +37,7 @@ from sync.models.runs import Scope, Status, Trigger
 from sync.services import meta
 from sync.services.apply import Applier, Preview, Tally
 from sync.services.breaker import breaker_record_failure, database_ping
-from sync.services.in_step import already_in_step
+from sync.services.in_step import already_in_step, count_untouched, stamped_seq
 from sync.services.reconcile import Wanted, catch_up, reconcile
 from sync.services.report import finish_run
 from sync.services.rules import ExcludeRules
@@ -131,15 +139,17 @@ class _Execution:
 
     def _passes(self, rebuilding: bool) -> None:
         cp = self._checkpoint(rebuilding)
-        if self.run.trigger == Trigger.WRITE_BEHIND and cp.get("after_seq") is not None:
+        if cp.get("after_seq") is not None:  # catch up from a stamp: no window pass
             phases: tuple[str, ...] = ()
         else:
             phases = PHASES[Scope(self.run.scope)]
         self._set_totals(phases, cp)
         try:
-            for phase in phases[phases.index(cp["phase"]) :] if cp["phase"] in phases else ():
-                self._pass(phase, cp)
-                cp.update(phase=self._next(phases, phase), after=None, seen=0)
+            with self.applier.holding():
+                for phase in phases[phases.index(cp["phase"]) :] if cp["phase"] in phases else ():
+                    self._pass(phase, cp)
+                    cp.update(phase=self._next(phases, phase), after=None, seen=0)
+            self._save(cp)  # the hold ended with a durable commit
             self._finish_passes(cp)
         except CacheCorrupted as exc:
             if self.run.dry_run:  # a dry run reports the damage; it moves nothing
@@ -174,6 +184,9 @@ class _Execution:
             return fresh
         saved = dict(run.checkpoint or {})
         if rebuilding or run.dry_run or not saved.get("phase") or saved["phase"] == DONE:
+            applied = None if rebuilding else stamped_seq(run, self.rules)
+            if applied is not None:
+                fresh.update(phase=RECONCILE, after_seq=applied, from_stamp=True)
             return fresh
         in_cache = meta.meta_get(meta.CHECKPOINT) or {}
         if in_cache.get("origin") != saved.get("origin"):
@@ -242,7 +255,11 @@ class _Execution:
             refs = [r for r in page if r.table in self.tables] + self._embeddings(phase, page)
             self.applier.apply(refs, metadata={meta.CHECKPOINT: cp})
             self.run.progress_done += len(page)
-            self._save(cp)
+            # The row gets the checkpoint only once the cache holds it durably.
+            if self.applier.breathe() or self.run.dry_run:
+                self._save(cp)
+            elif self.on_progress:
+                self.on_progress(self.run)
             if len(page) < size:
                 return
 
@@ -268,26 +285,29 @@ class _Execution:
             self.run.exclude = list(rules.rules)
         upto = current_change_seq()
         wanted = Wanted.compute(self.tables, rules)
-        if not self.run.dry_run:
-            after = int(cp.get("after_seq", cp["high_water"]))
-            catch_up(
+        with self.applier.holding():
+            if not self.run.dry_run:
+                after = int(cp.get("after_seq", cp["high_water"]))
+                catch_up(
+                    self.applier,
+                    tables=self.tables,
+                    wanted=wanted,
+                    rules=rules,
+                    after_seq=after,
+                    upto_seq=upto,
+                    batch_size=self.run.batch_size,
+                )
+            reconcile(
                 self.applier,
                 tables=self.tables,
                 wanted=wanted,
                 rules=rules,
-                after_seq=after,
-                upto_seq=upto,
                 batch_size=self.run.batch_size,
+                add_missing=not self.run.dry_run,
             )
-        reconcile(
-            self.applier,
-            tables=self.tables,
-            wanted=wanted,
-            rules=rules,
-            batch_size=self.run.batch_size,
-            add_missing=not self.run.dry_run,
-        )
         cp.update(phase=DONE, upto_seq=upto)
+        if cp.get("from_stamp"):
+            count_untouched(self.tally, self.tables)
         if not self.run.dry_run:
             stamp: dict[str, Any] = {meta.CHECKPOINT: cp, meta.LAST_RUN: self.run.pk}
             if full:  # only a run over every table may claim "everything up to upto_seq"

@@ -43,6 +43,49 @@ def cache_in_step(*, upto: int, exclude: list[str], window: int) -> dict[str, in
         return None  # the full path reports (and repairs) what is wrong
 
 
+def stamped_seq(run: SyncRun, rules: ExcludeRules) -> int | None:
+    """The cache's ``applied_seq`` when a plain run may just catch up from it, else None.
+
+    The stamp is written only by a run over every table that ended with the
+    cache equal to the database up to that marker; under the same rules and
+    window, the rows changed since then (the catch-up) plus the membership
+    check (the reconcile) are then all a new run has to look at. Open failed
+    items would be retried only by the full pass, so they rule it out.
+    """
+    if run.dry_run or run.force_full or run.scope != Scope.ALL:
+        return None
+    if (
+        run.trigger == Trigger.WRITE_BEHIND
+        or FailedItem.objects.filter(state__in=OPEN_STATES).exists()
+    ):
+        return None
+    if not cache_path().exists():
+        return None
+    try:
+        with cache_writer() as writer:
+            applied = writer.get(METADATA, APPLIED_SEQ)
+            if (
+                applied is None
+                or writer.get(METADATA, EXCLUDE) != list(rules.rules)
+                or writer.get(METADATA, WINDOW) != window_size()
+            ):
+                return None
+    except CacheError:
+        return None
+    return int(applied)
+
+
+def count_untouched(tally: Tally, tables: tuple[str, ...]) -> None:
+    """After a catch-up from the stamp: cached entries that were not rewritten are unchanged."""
+    with cache_writer() as writer:
+        counts = {table: writer.count(table) for table in tables}
+    for table, count in counts.items():
+        touched = tally.by_table.get(table, {})
+        rest = count - touched.get("new", 0) - touched.get("modified", 0)
+        if rest > 0:
+            tally.bump(table, "unchanged", rest)
+
+
 def already_in_step(run: SyncRun, rules: ExcludeRules, tally: Tally) -> bool:
     """True (with the cached entries counted as unchanged) when ``run`` has nothing to do.
 

@@ -31,8 +31,7 @@ WINDOW = "window"  # MAX_EPISODES_CACHE when the last full run stamped APPLIED_S
 
 def registry_keys(writer: CacheWriter, table: str) -> set[str]:
     """Keys with a content hash in the registry (small values, unlike the table's)."""
-    prefix = f"{HASH_PREFIX}{table}/"
-    return {k[len(prefix) :] for k in writer.keys(METADATA) if k.startswith(prefix)}
+    return set(writer.keys(METADATA, prefix=f"{HASH_PREFIX}{table}/"))
 
 
 @dataclass(frozen=True)

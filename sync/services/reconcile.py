@@ -122,6 +122,7 @@ def catch_up(
         for rows in changed_since(table, after_seq=after_seq, upto_seq=upto_seq, size=batch_size):
             refs, deletes = _classify_changed(table, rows, wanted, rules)
             applier.apply(refs, deletes)
+            applier.breathe()
             if on_batch:
                 on_batch()
 
@@ -173,6 +174,7 @@ def reconcile(
         for chunk in _chunks(extras, batch_size):
             reasons = _extra_reason(table, chunk, wanted)
             applier.apply([], [Delete(table, k, reasons[k]) for k in chunk])
+            applier.breathe()
             if on_batch:
                 on_batch()
         if not add_missing:
@@ -180,6 +182,7 @@ def reconcile(
         missing = sorted(wanted.keys[table] - cached)
         for chunk in _chunks(missing, batch_size):
             applier.apply(_refs_by_key(table, chunk, rules))
+            applier.breathe()
             if on_batch:
                 on_batch()
 

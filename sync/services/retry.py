@@ -82,6 +82,11 @@ def failed_item_record(
     return item
 
 
+def failed_items_open() -> bool:
+    """Whether any failed item is still open (pending or given up), of any kind."""
+    return FailedItem.objects.filter(state__in=OPEN_STATES).exists()
+
+
 def failed_items_resolve(*, kind: str, keys: Sequence[str]) -> int:
     """Close open records of items that were just written (read first: no idle write lock)."""
     open_ids = list(

@@ -43,6 +43,11 @@ class ExcludeRules:
         frozen = {k: frozenset(v) for k, v in by_field.items()}
         return cls(tuple(sorted(set(clean))), frozen, archived)
 
+    @property
+    def concerns_episodes(self) -> bool:
+        """Whether any rule can exclude an episode (else no episode row need be read)."""
+        return self.archived or any(name != "pattern_kind" for name in self.by_field)
+
     def excludes_episode(self, row: dict[str, Any]) -> bool:
         if self.archived and row.get("archived_at") is not None:
             return True

@@ -21,18 +21,18 @@ import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import groupby
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Q
 from django.utils.dateparse import parse_datetime
 
 from episodes.hashing import record_hash
-from episodes.models import Embedding, Episode, ExecutionStep, Heuristic, Pattern
+from episodes.models import Embedding, Episode, Heuristic, Pattern
 from episodes.models.embedding import OwnerKind
-from episodes.payloads import episode_payload, heuristic_payload, pattern_payload
+from episodes.payloads import heuristic_payload, pattern_payload
 from sync.cache import EMBEDDINGS, EPISODES, HEURISTICS, PATTERNS
+from sync.services.episode_rows import episode_payloads_from_rows
 from sync.services.rules import CorruptVector, ExcludeRules, ItemError
 
 KIND_OF = {
@@ -95,6 +95,9 @@ def episode_window_page(
 
 def episode_window_keys(rules: ExcludeRules) -> tuple[list[str], set[str]]:
     """(wanted keys newest first, keys excluded by a rule) of the current window."""
+    if not rules.concerns_episodes:  # keys only: no row is needed whole
+        ids = _live_episodes().values_list("id", flat=True)[: window_size()]
+        return [pk.hex for pk in ids], set()
     wanted, excluded = [], set()
     for row in _live_episodes().values(*EPISODE_FIELDS)[: window_size()]:
         ref = _episode_ref(row, rules)
@@ -110,26 +113,8 @@ def episode_refs(keys: Sequence[str], rules: ExcludeRules) -> list[Ref]:
     return [_episode_ref(row, rules) for row in rows.values(*EPISODE_FIELDS)]
 
 
-STEP_FIELDS = (
-    *("episode_id", "step_number", "timestamp", "tool", "action", "parameters"),
-    *("result_kind", "result_text", "success", "latency_ms", "tokens", "observation"),
-)
-
-
 def episode_payloads(keys: Sequence[str]) -> dict[str, dict[str, Any]]:
-    episodes = {e.pk.hex: e for e in Episode.objects.filter(pk__in=list(keys))}
-    # Steps as named rows, not model instances: step_payload reads attributes only,
-    # and building ~6 models per episode was a quarter of a full sync's time.
-    steps = (
-        ExecutionStep.objects.filter(episode_id__in=list(keys))
-        .order_by("episode_id", "step_number")
-        .values_list(*STEP_FIELDS, named=True)
-    )
-    by_episode = {
-        k.hex: cast(list[ExecutionStep], list(g))
-        for k, g in groupby(steps, key=lambda s: s.episode_id)
-    }
-    return {k: episode_payload(e, by_episode.get(k, [])) for k, e in episodes.items()}
+    return episode_payloads_from_rows(keys)
 
 
 # --- patterns and heuristics ----------------------------------------------------------------
@@ -204,6 +189,10 @@ def embedding_refs_for(owner_kind: str, owner_keys: Sequence[str]) -> list[Ref]:
 
 def embedding_keys_for(owner_kind: str, owner_keys: Iterable[str]) -> set[str]:
     owners, keys = list(owner_keys), set()
+    if len(owners) > 500:  # one pass over the kind beats a query per 500 owners
+        wanted = set(owners)
+        rows = Embedding.objects.filter(owner_kind=owner_kind).values_list("owner_id", "model_id")
+        return {f"{owner_kind}:{o}:{m}" for o, m in rows.iterator() if str(o) in wanted}
     for start in range(0, len(owners), 500):
         rows = Embedding.objects.filter(
             owner_kind=owner_kind, owner_id__in=owners[start : start + 500]

@@ -104,6 +104,19 @@ def test_scan(writer: Writer, kwargs: dict[str, object], expected_keys: list[byt
     pairs = writer.scan("t", **kwargs)  # type: ignore[arg-type]
     assert [k for k, _ in pairs] == expected_keys
     assert all(v == b"v:" + k for k, v in pairs)
+    # keys(): the same bounds, keys only, on all three classes.
+    assert writer.keys("t", **kwargs) == expected_keys  # type: ignore[arg-type]
+    with writer.transaction() as txn:
+        assert txn.keys("t", **kwargs) == expected_keys  # type: ignore[arg-type]
+    path = writer.path
+    writer.close()
+    with redb_cache.open_reader(path) as reader:
+        assert reader.keys("t", **kwargs) == expected_keys  # type: ignore[arg-type]
+
+
+def test_keys_of_a_missing_table(writer: Writer) -> None:
+    with pytest.raises(redb_cache.TableMissing):
+        writer.keys("nope")
 
 
 def test_delete_and_delete_many(writer: Writer) -> None:

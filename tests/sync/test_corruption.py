@@ -49,6 +49,9 @@ def test_damaged_file_is_kept_aside_and_rebuilt(settings) -> None:
 def test_damage_mid_run_restarts_on_a_fresh_file(settings) -> None:
     seed(6)
     path = settings.REDB_CACHE_PATH
+    # Release the writer after every batch, so the damage lands between two opens
+    # (while the engine holds the file, its own writes would cover it).
+    settings.SYNC_WRITER_HOLD_SECONDS = 0
 
     def damage_after_first_batch(run: SyncRun) -> None:
         if run.checkpoint.get("batches") == 1 and not _quarantined(path):

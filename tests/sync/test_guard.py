@@ -10,6 +10,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from sync import cache
 from sync.models import SyncRun
 from sync.models.runs import Status
 from sync.services import sync_run_execute, sync_run_start
@@ -103,7 +104,11 @@ def test_a_failed_run_is_resumed_and_ends_like_an_uninterrupted_one(tmp_path, se
 
     first = sync_run_start(batch_size=3)
     first = sync_run_execute(run_id=first.pk, on_progress=stop_at_third)
-    assert first.status == Status.FAILED and first.checkpoint["batches"] == 3
+    assert first.status == Status.FAILED
+    # The cache holds the three batches (the writer was closed cleanly); the row only
+    # ever gets a checkpoint the cache holds durably, so it may lag, never lead.
+    assert cache.cache_metadata("checkpoint")["batches"] == 3
+    assert first.checkpoint["batches"] <= 3
     second = sync(batch_size=3)
     assert second.resumed_from_id == first.pk
     assert second.new_count < first.progress_total  # it did not start over
@@ -113,6 +118,7 @@ def test_a_failed_run_is_resumed_and_ends_like_an_uninterrupted_one(tmp_path, se
 
 def test_a_crashed_run_in_this_process_is_abandoned_and_resumed(settings) -> None:
     seed(6)
+    settings.SYNC_WRITER_HOLD_SECONDS = 0  # every batch durable, so the row has batch 1
 
     def crash(run: SyncRun) -> None:
         if run.checkpoint.get("batches") == 1:

@@ -70,10 +70,25 @@ def _sync_json(env: dict[str, str], *args: str) -> dict[str, Any]:
     return json.loads(out.strip().splitlines()[-1])
 
 
+# sync_memories with every batch made durable at once (SYNC_WRITER_HOLD_SECONDS = 0), so
+# a kill after batch n leaves n batches to resume from; tests/sync/test_durability.py kills
+# runs inside a hold of non-durable batches.
+DURABLE_EACH_BATCH = textwrap.dedent(
+    """
+    import django, sys
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    settings.SYNC_WRITER_HOLD_SECONDS = 0
+    call_command("sync_memories", *sys.argv[1:])
+    """
+)
+
+
 def _start_and_kill(env: dict[str, str], at_draw: int) -> int:
     """Run sync_memories and SIGKILL it after its progress bar was drawn ``at_draw`` times."""
     proc = subprocess.Popen(
-        [PYTHON, "manage.py", "sync_memories", "--json", "--batch-size", "5"],
+        [PYTHON, "-c", DURABLE_EACH_BATCH, "--json", "--batch-size", "5"],
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,

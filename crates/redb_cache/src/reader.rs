@@ -113,6 +113,29 @@ impl Reader {
         reads::scan(py, self, table, &args)
     }
 
+    /// Keys only, in key order; same bounds as `scan` (values are never copied).
+    #[pyo3(signature = (table, *, prefix=None, start=None, end=None, limit=None, reverse=false))]
+    #[allow(clippy::too_many_arguments)]
+    fn keys<'py>(
+        &self,
+        py: Python<'py>,
+        table: &str,
+        prefix: Option<&Bound<'py, PyAny>>,
+        start: Option<&Bound<'py, PyAny>>,
+        end: Option<&Bound<'py, PyAny>>,
+        limit: Option<usize>,
+        reverse: bool,
+    ) -> PyResult<Vec<Bound<'py, PyBytes>>> {
+        let args = ScanArgs {
+            prefix,
+            start,
+            end,
+            limit,
+            reverse,
+        };
+        reads::keys(py, self, table, &args)
+    }
+
     /// The number of entries in `table`.
     fn count(&self, py: Python<'_>, table: &str) -> PyResult<u64> {
         reads::count(py, self, table)

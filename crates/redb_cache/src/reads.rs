@@ -35,6 +35,23 @@ pub struct ScanArgs<'a, 'py> {
     pub reverse: bool,
 }
 
+impl ScanArgs<'_, '_> {
+    fn spec<'s>(
+        &self,
+        prefix: Option<&'s [u8]>,
+        start: Option<&'s [u8]>,
+        end: Option<&'s [u8]>,
+    ) -> ScanSpec<'s> {
+        ScanSpec {
+            prefix,
+            start,
+            end,
+            limit: self.limit,
+            reverse: self.reverse,
+        }
+    }
+}
+
 pub fn get<'py>(
     py: Python<'py>,
     src: &impl TableSource,
@@ -82,15 +99,24 @@ pub fn scan<'py>(
     let prefix = opt_bytes_arg(args.prefix, "prefix")?;
     let start = opt_bytes_arg(args.start, "start")?;
     let end = opt_bytes_arg(args.end, "end")?;
-    let spec = ScanSpec {
-        prefix: prefix.as_deref(),
-        start: start.as_deref(),
-        end: end.as_deref(),
-        limit: args.limit,
-        reverse: args.reverse,
-    };
+    let spec = args.spec(prefix.as_deref(), start.as_deref(), end.as_deref());
     let pairs = blocking(py, || src.with_table(table, |t| t.scan(&spec)))?;
     Ok(to_py_pairs(py, pairs))
+}
+
+/// Like `scan`, keys only: the values are never copied out of redb.
+pub fn keys<'py>(
+    py: Python<'py>,
+    src: &impl TableSource,
+    table: &str,
+    args: &ScanArgs<'_, 'py>,
+) -> PyResult<Vec<Bound<'py, PyBytes>>> {
+    let prefix = opt_bytes_arg(args.prefix, "prefix")?;
+    let start = opt_bytes_arg(args.start, "start")?;
+    let end = opt_bytes_arg(args.end, "end")?;
+    let spec = args.spec(prefix.as_deref(), start.as_deref(), end.as_deref());
+    let keys = blocking(py, || src.with_table(table, |t| t.scan_keys(&spec)))?;
+    Ok(keys.into_iter().map(|k| PyBytes::new(py, &k)).collect())
 }
 
 pub fn list_tables(py: Python<'_>, src: &impl TableSource) -> PyResult<Vec<String>> {

@@ -115,6 +115,29 @@ pub fn scan(
     }
 }
 
+/// Keys only, bounded like `scan`: values are never copied (a keys pass over a table of large
+/// values then costs the keys' size, not the table's).
+pub fn scan_keys(
+    table: &impl ReadableTable<Key, Key>,
+    spec: &ScanSpec<'_>,
+) -> StoreResult<Vec<Bytes>> {
+    let Some(bounds) = range::resolve(spec) else {
+        return Ok(Vec::new());
+    };
+    let entries = table.range::<&[u8]>(bounds.as_range())?;
+    let limit = spec.limit.unwrap_or(usize::MAX);
+    let copy = |entry: redb::Result<(redb::AccessGuard<'_, Key>, redb::AccessGuard<'_, Key>)>| {
+        entry
+            .map(|(k, _)| k.value().to_vec())
+            .map_err(StoreError::from)
+    };
+    if spec.reverse {
+        entries.rev().take(limit).map(copy).collect()
+    } else {
+        entries.take(limit).map(copy).collect()
+    }
+}
+
 /// The read operations, object-safe, so one code path serves a read-only table and a table
 /// inside a write transaction alike.
 pub trait Lookup {
@@ -123,6 +146,7 @@ pub trait Lookup {
     fn contains(&self, key: &[u8]) -> StoreResult<bool>;
     fn count(&self) -> StoreResult<u64>;
     fn scan(&self, spec: &ScanSpec<'_>) -> StoreResult<Vec<(Bytes, Bytes)>>;
+    fn scan_keys(&self, spec: &ScanSpec<'_>) -> StoreResult<Vec<Bytes>>;
 }
 
 impl<T: ReadableTable<Key, Key>> Lookup for T {
@@ -140,6 +164,9 @@ impl<T: ReadableTable<Key, Key>> Lookup for T {
     }
     fn scan(&self, spec: &ScanSpec<'_>) -> StoreResult<Vec<(Bytes, Bytes)>> {
         scan(self, spec)
+    }
+    fn scan_keys(&self, spec: &ScanSpec<'_>) -> StoreResult<Vec<Bytes>> {
+        scan_keys(self, spec)
     }
 }
 

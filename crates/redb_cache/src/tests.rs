@@ -111,6 +111,35 @@ fn scan_prefix_range_limit_reverse() {
 }
 
 #[test]
+fn scan_keys_matches_scan_without_values() {
+    let (_dir, path) = temp_db();
+    let db = store::open_read_write(&path, true).unwrap();
+    fill(&db, "t", &[(b"a1", b"x"), (b"a2", b"yy"), (b"b1", b"zzz")]);
+    let txn = db.begin_read().unwrap();
+    let table = store::read_table(&txn, "t").unwrap();
+    for spec in [
+        ScanSpec::default(),
+        ScanSpec {
+            prefix: Some(b"a"),
+            reverse: true,
+            limit: Some(1),
+            ..ScanSpec::default()
+        },
+        ScanSpec {
+            start: Some(b"a2"),
+            ..ScanSpec::default()
+        },
+    ] {
+        let from_pairs: Vec<Vec<u8>> = store::scan(&table, &spec)
+            .unwrap()
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        assert_eq!(store::scan_keys(&table, &spec).unwrap(), from_pairs);
+    }
+}
+
+#[test]
 fn delete_clear_and_drop() {
     let (_dir, path) = temp_db();
     let db = store::open_read_write(&path, true).unwrap();

@@ -198,6 +198,29 @@ impl WriteTxn {
         reads::scan(py, self, table, &args)
     }
 
+    /// Keys only as this transaction sees them; same bounds as `scan`.
+    #[pyo3(signature = (table, *, prefix=None, start=None, end=None, limit=None, reverse=false))]
+    #[allow(clippy::too_many_arguments)]
+    fn keys<'py>(
+        &self,
+        py: Python<'py>,
+        table: &str,
+        prefix: Option<&Bound<'py, PyAny>>,
+        start: Option<&Bound<'py, PyAny>>,
+        end: Option<&Bound<'py, PyAny>>,
+        limit: Option<usize>,
+        reverse: bool,
+    ) -> PyResult<Vec<Bound<'py, PyBytes>>> {
+        let args = ScanArgs {
+            prefix,
+            start,
+            end,
+            limit,
+            reverse,
+        };
+        reads::keys(py, self, table, &args)
+    }
+
     /// The number of entries in `table` as this transaction sees it.
     fn count(&self, py: Python<'_>, table: &str) -> PyResult<u64> {
         reads::count(py, self, table)

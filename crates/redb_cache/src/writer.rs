@@ -167,6 +167,29 @@ impl Writer {
         reads::scan(py, self, table, &args)
     }
 
+    /// Committed keys only; same bounds as `scan` (values are never copied).
+    #[pyo3(signature = (table, *, prefix=None, start=None, end=None, limit=None, reverse=false))]
+    #[allow(clippy::too_many_arguments)]
+    fn keys<'py>(
+        &self,
+        py: Python<'py>,
+        table: &str,
+        prefix: Option<&Bound<'py, PyAny>>,
+        start: Option<&Bound<'py, PyAny>>,
+        end: Option<&Bound<'py, PyAny>>,
+        limit: Option<usize>,
+        reverse: bool,
+    ) -> PyResult<Vec<Bound<'py, PyBytes>>> {
+        let args = ScanArgs {
+            prefix,
+            start,
+            end,
+            limit,
+            reverse,
+        };
+        reads::keys(py, self, table, &args)
+    }
+
     /// The number of committed entries in `table`.
     fn count(&self, py: Python<'_>, table: &str) -> PyResult<u64> {
         reads::count(py, self, table)

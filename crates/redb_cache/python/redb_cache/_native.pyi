@@ -131,6 +131,18 @@ class Reader:
         (taken from the far end when reversed).
         """
 
+    def keys(
+        self,
+        table: str,
+        *,
+        prefix: _Bytes | None = None,
+        start: _Bytes | None = None,
+        end: _Bytes | None = None,
+        limit: int | None = None,
+        reverse: bool = False,
+    ) -> list[bytes]:
+        """Keys only, in key order; bounds as in ``scan``. Values are never copied."""
+
     def count(self, table: str) -> int:
         """The number of entries in ``table``. ``TableMissing`` (not 0) if no such table."""
 
@@ -200,6 +212,18 @@ class Writer:
         reverse: bool = False,
     ) -> list[tuple[bytes, bytes]]:
         """Committed ``(key, value)`` pairs; bounds as in ``Reader.scan``."""
+
+    def keys(
+        self,
+        table: str,
+        *,
+        prefix: _Bytes | None = None,
+        start: _Bytes | None = None,
+        end: _Bytes | None = None,
+        limit: int | None = None,
+        reverse: bool = False,
+    ) -> list[bytes]:
+        """Committed keys only; bounds as in ``Reader.scan``. Values are never copied."""
 
     def count(self, table: str) -> int:
         """The number of committed entries in ``table`` (``TableMissing`` if none)."""
@@ -289,6 +313,18 @@ class WriteTxn:
         reverse: bool = False,
     ) -> list[tuple[bytes, bytes]]:
         """``(key, value)`` pairs as this transaction sees them; bounds as in ``Reader.scan``."""
+
+    def keys(
+        self,
+        table: str,
+        *,
+        prefix: _Bytes | None = None,
+        start: _Bytes | None = None,
+        end: _Bytes | None = None,
+        limit: int | None = None,
+        reverse: bool = False,
+    ) -> list[bytes]:
+        """Keys as this transaction sees them; bounds as in ``Reader.scan``."""
 
     def count(self, table: str) -> int:
         """The number of entries in ``table`` as this transaction sees it."""

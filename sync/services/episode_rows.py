@@ -1,0 +1,117 @@
+"""Episode payloads for a batch of keys, built from raw rows in two queries.
+
+The ORM path (model instances, then Django's per-value converters: a regex
+date parse and ``make_aware`` per timestamp, a JSON decode per JSON field)
+was three quarters of loading a full sync's payloads. Here the rows come
+straight from the cursor and each value is converted once, cheaply; the
+shape is still built by ``episodes.payloads`` from the same attribute names,
+so cache and database readers keep getting one shape
+(tests/sync/test_episode_rows.py compares the two paths value for value).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import namedtuple
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from functools import cache
+from itertools import groupby
+from typing import Any, cast
+
+from django.db import connection
+
+from episodes.models import Episode, ExecutionStep
+from episodes.payloads import episode_payload
+
+EPISODE_COLUMNS = (
+    *("id", "task_type", "task_description", "language", "framework", "domain"),
+    *("complexity", "tags", "metadata", "started_at", "ended_at", "step_count", "outcome"),
+    *("verdict", "reward", "reflection", "archived_at", "content_hash", "change_seq"),
+)
+STEP_COLUMNS = (
+    *("episode_id", "step_number", "timestamp", "tool", "action", "parameters"),
+    *("result_kind", "result_text", "success", "latency_ms", "tokens", "observation"),
+)
+# ``pk`` is what episode_payload reads for the id; the row's first column fills it.
+EpisodeRow = namedtuple("EpisodeRow", ("pk", *EPISODE_COLUMNS[1:]))  # type: ignore[misc]
+StepRow = namedtuple("StepRow", STEP_COLUMNS)  # type: ignore[misc]
+
+
+def _when(value: Any) -> datetime | None:
+    """A stored timestamp (naive UTC text, as the backend writes it) as an aware datetime."""
+    if value is None or isinstance(value, datetime):
+        return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _json(value: Any) -> Any:
+    return None if value is None else json.loads(value)
+
+
+def _uuid(value: str) -> str:
+    """The 32 hex digits stored for a UUID, as ``str(uuid.UUID(value))`` prints them."""
+    h = value.lower()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def _convert(names: Sequence[str], model: Any) -> list[Callable[[Any], Any]]:
+    """One converter per column, chosen from the model field's type."""
+    out: list[Callable[[Any], Any]] = []
+    for name in names:
+        kind = model._meta.get_field(name).get_internal_type()
+        if kind == "DateTimeField":
+            out.append(_when)
+        elif kind == "JSONField":
+            out.append(_json)
+        elif kind == "BooleanField":
+            out.append(bool)
+        elif kind == "UUIDField":
+            out.append(_uuid)
+        else:
+            out.append(_same)
+    return out
+
+
+def _select(model: Any, names: Sequence[str], where: str, n: int, order: str = "") -> str:
+    meta = model._meta
+    columns = ", ".join(f'"{meta.get_field(name).column}"' for name in names)
+    marks = ", ".join(["%s"] * n)
+    # Names come from our models' metadata, never from input.
+    return f'SELECT {columns} FROM "{meta.db_table}" WHERE "{where}" IN ({marks}){order}'  # noqa: S608
+
+
+@cache
+def _converters() -> tuple[list[Callable[[Any], Any]], list[Callable[[Any], Any]]]:
+    step = _convert(STEP_COLUMNS[1:], ExecutionStep)
+    return _convert(EPISODE_COLUMNS, Episode), [_same, *step]  # episode_id: the stored hex
+
+
+def episode_payloads_from_rows(keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """{key: payload} for the episodes among ``keys`` (32 hex digits) that exist."""
+    keys = list(keys)
+    if not keys:
+        return {}
+    episode_convert, step_convert = _converters()
+    step_fk = ExecutionStep._meta.get_field("episode").column
+    with connection.cursor() as cursor:
+        cursor.execute(_select(Episode, EPISODE_COLUMNS, "id", len(keys)), keys)
+        episodes = cursor.fetchall()
+        order = f' ORDER BY "{step_fk}", "step_number"'
+        cursor.execute(_select(ExecutionStep, STEP_COLUMNS, step_fk, len(keys), order), keys)
+        steps: list[Any] = [
+            StepRow(*(f(v) for f, v in zip(step_convert, row, strict=True))) for row in cursor
+        ]
+    by_episode = {k: list(g) for k, g in groupby(steps, key=lambda s: s.episode_id)}
+    out: dict[str, dict[str, Any]] = {}
+    for row in episodes:
+        key = row[0]
+        values = EpisodeRow(*(f(v) for f, v in zip(episode_convert, row, strict=True)))
+        episode = cast(Episode, values)
+        out[key] = episode_payload(episode, cast(list[ExecutionStep], by_episode.get(key, [])))
+    return out
