@@ -220,7 +220,10 @@ class StepOut(Schema):
 class EpisodeDetailOut(EpisodeOut):
     steps: list[StepOut] = []
     source: Literal["cache", "database"]
-    cache_status: str
+    cache_status: str = Field(
+        description="hit; stale (the row changed since the last sync); or why the cache "
+        "could not answer: miss, busy, corrupt, unavailable, format"
+    )
 
 
 class StepsOut(Schema):

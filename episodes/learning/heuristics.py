@@ -16,6 +16,7 @@ from typing import Any
 from episodes.changes import next_change_seqs
 from episodes.hashing import canonical, record_hash
 from episodes.learning.reflection import tool_sequence
+from episodes.learning.store import save_merged
 from episodes.models import Episode, ExecutionStep, Heuristic
 
 Z = 1.96
@@ -78,6 +79,13 @@ def count_in(heuristic: Heuristic, *, succeeded: bool) -> None:
     heuristic.confidence = wilson_lower_bound(heuristic.success_count, heuristic.sample_size)
 
 
+# What counting a sample changes on an existing heuristic.
+HEURISTIC_COUNTERS = (
+    *("sample_size", "success_count", "success_rate", "confidence"),
+    *("change_seq", "content_hash"),
+)
+
+
 def merge(episode: Episode, rules: Sequence[Rule]) -> list[Heuristic]:
     """Count this episode into each heuristic (one read, one counter update, one insert)."""
     if not rules:
@@ -91,8 +99,8 @@ def merge(episode: Episode, rules: Sequence[Rule]) -> list[Heuristic]:
         count_in(heuristic, succeeded=succeeded)
         heuristic.change_seq = seq
         heuristic.content_hash = heuristic_hash(heuristic)
-        heuristic.save()
         merged.append(heuristic)
+    save_merged(merged, counters=HEURISTIC_COUNTERS)
     through = Heuristic.evidence.through
     through.objects.bulk_create(
         [through(heuristic_id=h.pk, episode_id=episode.pk) for h in merged],

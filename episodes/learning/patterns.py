@@ -10,6 +10,7 @@ from typing import Any
 from episodes.changes import next_change_seqs
 from episodes.hashing import canonical, record_hash
 from episodes.learning.reflection import tool_sequence
+from episodes.learning.store import save_merged
 from episodes.models import Episode, ExecutionStep, Pattern
 from episodes.models.learning import PatternKind
 
@@ -101,11 +102,19 @@ def count_in(pattern: Pattern, *, succeeded: bool) -> None:
     pattern.success_rate = round(pattern.success_count / pattern.occurrence_count, 4)
 
 
+# What counting an occurrence changes on an existing pattern.
+PATTERN_COUNTERS = (
+    *("occurrence_count", "success_count", "success_rate"),
+    *("change_seq", "content_hash"),
+)
+
+
 def merge(episode: Episode, candidates: Sequence[Candidate]) -> list[Pattern]:
     """Count this episode into each pattern (creating it on first sight).
 
-    One read for the existing rows, one counter update and one evidence insert
-    for the whole episode (writers are serialised: the transaction holds the lock).
+    One read for the existing rows, one prepared counter update, one insert of new
+    rows and one evidence insert for the whole episode (writers are serialised: the
+    transaction holds the lock).
     """
     if not candidates:
         return []
@@ -118,8 +127,8 @@ def merge(episode: Episode, candidates: Sequence[Candidate]) -> list[Pattern]:
         count_in(pattern, succeeded=succeeded)
         pattern.change_seq = seq
         pattern.content_hash = pattern_hash(pattern)
-        pattern.save()
         merged.append(pattern)
+    save_merged(merged, counters=PATTERN_COUNTERS)
     through = Pattern.evidence.through
     through.objects.bulk_create(
         [through(pattern_id=p.pk, episode_id=episode.pk) for p in merged], ignore_conflicts=True

@@ -14,6 +14,7 @@ from episodes.changes import next_change_seq
 from episodes.hashing import episode_hash
 from episodes.learning import learn_from_episode
 from episodes.models import Episode, EpisodeTag, ExecutionStep
+from episodes.rowwrite import insert_rows
 from episodes.selectors import episode_get
 from episodes.services.assembly import (
     add_steps,
@@ -52,8 +53,9 @@ def episode_start(
         redactions=Redactions(),
     )
     _stamp(episode)
-    episode.save(force_insert=True)
-    EpisodeTag.objects.bulk_create([EpisodeTag(episode=episode, tag=t) for t in episode.tags])
+    insert_rows([episode])
+    episode._state.adding = False  # as save() leaves it: later saves update the row
+    insert_rows([EpisodeTag(episode=episode, tag=t) for t in episode.tags])
     search_index.index_episode(episode)
     after_episode_change(episode.pk)
     return episode
@@ -88,7 +90,7 @@ def episode_log_steps(
             extra={"field": "steps", "limit": limits.EPISODE_MAX},
         )
     rows = add_steps(episode, clean, raw_size=batch_size, default_time=timezone.now())
-    ExecutionStep.objects.bulk_create(rows)
+    insert_rows(rows)
     remember_redactions(episode, redactions)
     _stamp(episode)
     episode.save(

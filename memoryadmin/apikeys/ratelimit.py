@@ -1,9 +1,12 @@
-"""Fixed-window counters shared by every worker process, one UPSERT per check.
+"""Fixed-window counters shared by every worker process.
 
-Each (key, rule, window) owns one row in ``memoryadmin_ratecounter``; a hit
-is ``INSERT .. ON CONFLICT DO UPDATE SET count = count + 1 RETURNING count``,
-so the check is one statement however many gunicorn workers run. Rows of
-windows that have ended are purged when a key opens a new window.
+The per-minute request limit counts in a memory-mapped file (counters.py):
+it runs on every request, and a database counter made even a GET a write
+transaction. The daily episode quota counts in the database, inside the
+creating transaction, so a refused creation rolls its count back: each
+(key, rule, window) owns one row in ``memoryadmin_ratecounter`` bumped by
+``INSERT .. ON CONFLICT DO UPDATE SET count = count + 1 RETURNING count``.
+Rows of windows that have ended are purged when a key opens a new window.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.db import connection
 
+from memoryadmin.apikeys.counters import shared_hit
 from memoryadmin.apikeys.errors import QuotaExceeded, RateLimitExceeded
 from memoryadmin.apikeys.models import ApiKey, RateCounter
 
@@ -53,7 +57,12 @@ def rate_limit_check(*, api_key: ApiKey, now: float | None = None) -> int:
     now = time.time() if now is None else now
     window = int(now // 60) * 60
     limit = rate_limit_per_minute(api_key)
-    count = counter_hit(bucket=f"{api_key.pk}:rpm:{window}", expires=window + 60)
+    # Named by the key's hash, not its row id: ids repeat across databases that
+    # share a data directory (e.g. test runs), hashes of 256-bit secrets do not.
+    bucket = f"{api_key.key_hash[:32]}:rpm:{window}"
+    count = shared_hit(bucket=bucket, expires=window + 60, now=int(now))
+    if count is None:  # every probed slot live: count in the database instead
+        count = counter_hit(bucket=f"{api_key.pk}:rpm:{window}", expires=window + 60)
     if count > limit:
         raise RateLimitExceeded(
             f"rate limit of {limit} requests per minute exceeded for this API key",

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from memoryadmin.apikeys.models import ApiKey
+from memoryadmin.db.rows import fetch_instance, select_columns
 
 
 def api_key_list(*, include_revoked: bool = True) -> list[ApiKey]:
@@ -8,3 +9,13 @@ def api_key_list(*, include_revoked: bool = True) -> list[ApiKey]:
     if not include_revoked:
         qs = qs.filter(revoked_at__isnull=True)
     return list(qs.order_by("-created_at", "-id"))
+
+
+# Read on every API request: one raw statement on the unique hash index, converted
+# as the ORM converts it (see memoryadmin/db/rows.py for what this saves).
+_BY_HASH = f"SELECT {select_columns(ApiKey)} FROM {ApiKey._meta.db_table} WHERE key_hash = %s"  # noqa: S608
+
+
+def api_key_by_hash(*, digest: str) -> ApiKey | None:
+    """The key whose SHA-256 is ``digest`` (revoked or not), or None."""
+    return fetch_instance(ApiKey, _BY_HASH, [digest])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from django.utils import timezone
 
 from memoryadmin.apikeys.errors import Unauthorized
 from memoryadmin.apikeys.models import ApiKey, Scope
+from memoryadmin.apikeys.selectors import api_key_by_hash
 from memoryadmin.audit.services import audit_record
 from memoryadmin.exceptions import ApplicationError, NotFound
 
@@ -90,16 +90,12 @@ def api_key_create(
 def api_key_authenticate(*, key: str) -> ApiKey:
     """The active key for a presented secret, or ``Unauthorized``.
 
-    Looked up by its visible prefix and compared in constant time; the row is
-    read on every request, so a revocation takes effect at once.
+    Looked up by its hash (unique, indexed: the secret itself never reaches the
+    database); the row is read on every request, so a revocation takes effect at once.
     """
     if not key.startswith(KEY_PREFIX) or len(key) < PREFIX_LENGTH + 16:
         raise Unauthorized("the API key is malformed", extra={"field": "Authorization"})
-    digest = key_hash(key)
-    match = None
-    for candidate in ApiKey.objects.filter(prefix=key[:PREFIX_LENGTH]):
-        if hmac.compare_digest(candidate.key_hash, digest):
-            match = candidate
+    match = api_key_by_hash(digest=key_hash(key))
     if match is None:
         raise Unauthorized("the API key is not valid", extra={"field": "Authorization"})
     if match.revoked_at is not None:

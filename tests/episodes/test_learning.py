@@ -65,3 +65,22 @@ def test_no_steps_learns_only_the_context() -> None:
     make_episode(steps=[], outcome=SUCCESS)
     assert list(Pattern.objects.values_list("kind", flat=True)) == ["context_pattern"]
     assert not Heuristic.objects.exists()
+
+
+def test_merging_writes_every_counter_and_the_change_marker() -> None:
+    """The rows are updated by raw statements: what is read back is what was counted."""
+    from episodes.learning.heuristics import heuristic_hash
+    from episodes.learning.patterns import pattern_hash
+
+    make_episode(steps=SEQUENCE, outcome=SUCCESS)
+    first = Pattern.objects.get(kind="tool_sequence")
+    heuristic_before = {h.pk: h.change_seq for h in Heuristic.objects.all()}
+    assert heuristic_before
+    make_episode(steps=SEQUENCE, outcome=FAILURE)
+    again = Pattern.objects.get(kind="tool_sequence")
+    assert (again.occurrence_count, again.success_count, again.success_rate) == (2, 1, 0.5)
+    assert again.change_seq > first.change_seq and again.updated_at > first.updated_at
+    assert again.content_hash == pattern_hash(again) != first.content_hash
+    for heuristic in Heuristic.objects.filter(pk__in=heuristic_before):
+        assert heuristic.sample_size == 2 and heuristic.change_seq > heuristic_before[heuristic.pk]
+        assert heuristic.content_hash == heuristic_hash(heuristic)

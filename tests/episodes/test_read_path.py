@@ -55,3 +55,20 @@ def test_a_deleted_episode_is_not_served_from_a_stale_cache() -> None:
     episode_soft_delete(episode_id=episode.pk)
     with pytest.raises(NotFound, match="was deleted"):
         episode_read(episode_id=episode.pk)
+
+
+def test_an_entry_older_than_the_row_is_not_served() -> None:
+    """Steps logged after the last sync: the cached copy is stale until the write-behind runs."""
+    from episodes.services import episode_log_steps
+
+    episode = make_episode(steps=[step("grep")])
+    with cache.cache_writer() as writer:
+        payload = episode_payload(episode, episode.steps.all())
+        writer.write_batch(puts={cache.EPISODES: [(episode.pk.hex, payload, "h")]})
+    assert episode_read(episode_id=episode.pk).source == "cache"
+    episode_log_steps(
+        episode_id=episode.pk, steps=[{"tool": "pytest", "action": "run", "success": True}]
+    )
+    read = episode_read(episode_id=episode.pk)
+    assert read.source == "database" and read.cache_status == "stale"
+    assert [s["tool"] for s in read.payload["steps"]] == ["grep", "pytest"]

@@ -11,6 +11,7 @@ import decimal
 import re
 import uuid
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from .dbapi import ProgrammingError
@@ -62,6 +63,10 @@ def bind(query: str, params: Sequence[Any] | Mapping[str, Any] | None) -> tuple[
     """
     if params is None:
         return query, []
+    if not isinstance(params, Mapping):
+        fast = _positional_fast(query, params)
+        if fast is not None:
+            return fast
     args: list[Any] = []
     named = isinstance(params, Mapping)
     positional = iter(()) if named else iter(params)  # type: ignore[arg-type]
@@ -103,3 +108,49 @@ def bind(query: str, params: Sequence[Any] | Mapping[str, Any] | None) -> tuple[
 
 
 _END = object()
+
+
+@lru_cache(maxsize=512)
+def _qmark_template(query: str) -> tuple[str, int] | None:
+    """``query`` with its ``%s`` turned into ``?`` and ``%%`` into ``%``, and the
+    placeholder count; None when it holds named placeholders (the slow path decides)."""
+    count = 0
+
+    def substitute(match: re.Match[str]) -> str:
+        nonlocal count
+        if match.group(1) is not None:
+            raise LookupError
+        if match.group(0) == "%%":
+            return "%"
+        count += 1
+        return "?"
+
+    try:
+        return _PLACEHOLDER.sub(substitute, query), count
+    except LookupError:
+        return None
+
+
+def _positional_fast(query: str, params: Sequence[Any]) -> tuple[str, list[Any]] | None:
+    """The common case without a regex pass: positional values, none a wide integer.
+
+    Hot statements repeat, so their translated SQL is cached; anything unusual
+    (a count mismatch, a wide integer to inline) returns None for the full path
+    and its precise error.
+    """
+    template = _qmark_template(query)
+    if template is None or template[1] != len(params):
+        return None
+    args: list[Any] = []
+    for position, value in enumerate(params, 1):
+        if type(value) is int:
+            if not _INT32_MIN <= value <= _INT32_MAX:
+                return None
+            args.append(value)
+        elif value is None or type(value) is str:
+            args.append(value)
+        else:
+            if is_wide_int(value):
+                return None
+            args.append(adapt(value, position))
+    return template[0], args
