@@ -67,6 +67,7 @@ def _current() -> _Table:
     if _table is None or _table.pid != os.getpid() or _table.path != path:
         if _table is not None and _table.pid == os.getpid():
             _table.close()
+        _table = None  # a failed open below must not leave a closed table behind
         _table = _Table(path)
     return _table
 

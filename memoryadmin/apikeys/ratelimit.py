@@ -11,6 +11,7 @@ Rows of windows that have ended are purged when a key opens a new window.
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -21,6 +22,7 @@ from memoryadmin.apikeys.counters import shared_hit
 from memoryadmin.apikeys.errors import QuotaExceeded, RateLimitExceeded
 from memoryadmin.apikeys.models import ApiKey, RateCounter
 
+logger = logging.getLogger(__name__)
 DEFAULT_PER_MINUTE = 600
 DEFAULT_DAILY_EPISODES = 10_000
 _TABLE = RateCounter._meta.db_table
@@ -38,6 +40,16 @@ def counter_hit(*, bucket: str, expires: int) -> int:
         if count == 1:  # a new window: drop the ended ones (indexed, once a window)
             cursor.execute(f"DELETE FROM {_TABLE} WHERE expires < %s", [int(time.time())])  # noqa: S608
     return count
+
+
+_warned = False
+
+
+def _warn_once(exc: OSError) -> None:
+    global _warned
+    if not _warned:
+        _warned = True
+        logger.warning("rate counters file unusable (%s); counting in the database", exc)
 
 
 def rate_limit_per_minute(api_key: ApiKey) -> int:
@@ -60,8 +72,12 @@ def rate_limit_check(*, api_key: ApiKey, now: float | None = None) -> int:
     # Named by the key's hash, not its row id: ids repeat across databases that
     # share a data directory (e.g. test runs), hashes of 256-bit secrets do not.
     bucket = f"{api_key.key_hash[:32]}:rpm:{window}"
-    count = shared_hit(bucket=bucket, expires=window + 60, now=int(now))
-    if count is None:  # every probed slot live: count in the database instead
+    try:
+        count = shared_hit(bucket=bucket, expires=window + 60, now=int(now))
+    except OSError as exc:  # the data directory is not writable, the disk full, ...
+        _warn_once(exc)
+        count = None
+    if count is None:  # no slot or no file: count in the database instead
         count = counter_hit(bucket=f"{api_key.pk}:rpm:{window}", expires=window + 60)
     if count > limit:
         raise RateLimitExceeded(

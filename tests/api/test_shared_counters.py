@@ -79,3 +79,20 @@ def test_a_full_neighbourhood_falls_back_to_the_database(counter_file: Path) -> 
     assert shared_hit(bucket=bucket, expires=window + 60, now=int(now)) is None
     assert rate_limit_check(api_key=api_key, now=now) == 1
     assert RateCounter.objects.get(bucket=f"{api_key.pk}:rpm:{window}").count == 1
+
+
+def test_an_unusable_counters_file_falls_back_to_the_database(
+    settings: Any, tmp_path: Path
+) -> None:
+    from memoryadmin.apikeys.models import RateCounter
+    from memoryadmin.apikeys.ratelimit import rate_limit_check
+    from memoryadmin.apikeys.services import api_key_create
+
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    settings.RATE_COUNTERS_PATH = blocker / "counters.bin"  # its parent is a file
+    api_key = api_key_create(name="ro", scopes=["read"], rate_limit_per_minute=5).api_key
+    now = time.time()
+    assert [rate_limit_check(api_key=api_key, now=now) for _ in range(2)] == [1, 2]
+    window = int(now // 60) * 60
+    assert RateCounter.objects.get(bucket=f"{api_key.pk}:rpm:{window}").count == 2
