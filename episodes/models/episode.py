@@ -6,7 +6,6 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 from django.utils import timezone
 
 
@@ -108,13 +107,11 @@ class Episode(models.Model):
             models.Index(fields=["-started_at", "id"], name="episode_started_desc"),
             models.Index(fields=["verdict"], name="episode_verdict"),
             models.Index(fields=["domain"], name="episode_domain"),
-            # The newest live episodes of one task type: the list filtered by type
-            # (272 ms at 1,000,000 without it) and retrieval's context candidates.
-            models.Index(
-                fields=["task_type", "-started_at", "-id"],
-                name="episode_type_recent",
-                condition=Q(deleted_at__isnull=True),
-            ),
+            # The newest episodes of one task type: the list filtered by type (272 ms
+            # at 1,000,000 without it) and retrieval's context candidates. Not a
+            # partial index: SQLite would pick one "WHERE deleted_at IS NULL" for the
+            # unfiltered list too, and sort all its rows (77 ms instead of 7 ms).
+            models.Index(fields=["task_type", "-started_at", "-id"], name="episode_type_recent"),
         ]
 
     def __str__(self) -> str:
