@@ -16,7 +16,7 @@ import json
 import math
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, NamedTuple
 from uuid import UUID
 
@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from episodes import search_index
 from episodes.models import Episode, Heuristic, Pattern
+from memoryadmin.db.rows import plain_converters
 
 HYBRID_WEIGHTS = {"semantic": 0.35, "keyword": 0.25, "context": 0.2, "reward": 0.1, "recency": 0.1}
 KEYWORD_WEIGHTS = {"semantic": 0.0, "keyword": 0.45, "context": 0.3, "reward": 0.15, "recency": 0.1}
@@ -105,26 +106,22 @@ def _context_candidates(context: dict[str, Any], limit: int) -> list[str]:
     return [pk.hex for pk in qs.order_by("-started_at").values_list("id", flat=True)[:limit]]
 
 
-def _aware(value: str | datetime) -> datetime:
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+CANDIDATE_COLUMNS = Candidate._fields
 
 
 def _candidates(ids: set[str]) -> list[Candidate]:
     """Live episodes among ``ids``, as plain tuples: model instances and the ORM's
     converters cost ~4 ms for 250 rows, the raw rows ~0.8 ms."""
     table = Episode._meta.db_table
+    convert = plain_converters(Episode, CANDIDATE_COLUMNS)
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT id, task_type, domain, language, framework, tags, reward_total, started_at "  # noqa: S608 - our table
-            f"FROM {table} WHERE deleted_at IS NULL AND id IN (SELECT value FROM json_each(%s))",
+            f"SELECT {', '.join(CANDIDATE_COLUMNS)} FROM {table} "  # noqa: S608 - our table
+            "WHERE deleted_at IS NULL AND id IN (SELECT value FROM json_each(%s))",
             [json.dumps(sorted(ids))],
         )
         rows = cursor.fetchall()
-    return [
-        Candidate(pk, task, domain, lang, fw, json.loads(tags) if tags else [], reward, _aware(at))
-        for pk, task, domain, lang, fw, tags, reward, at in rows
-    ]
+    return [Candidate(*(f(v) for f, v in zip(convert, row, strict=True))) for row in rows]
 
 
 def context_retrieve(

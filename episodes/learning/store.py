@@ -11,7 +11,7 @@ from typing import TypeVar
 
 from django.db import models
 
-from episodes.rowwrite import update_columns
+from memoryadmin.db.rowwrite import update_columns
 
 Row = TypeVar("Row", bound=models.Model)
 

@@ -14,7 +14,6 @@ from episodes.changes import next_change_seq
 from episodes.hashing import episode_hash
 from episodes.learning import learn_from_episode
 from episodes.models import Episode, EpisodeTag, ExecutionStep
-from episodes.rowwrite import insert_rows
 from episodes.selectors import episode_get
 from episodes.services.assembly import (
     add_steps,
@@ -24,6 +23,7 @@ from episodes.services.assembly import (
 )
 from episodes.services.inputs import Redactions, clean_outcome, clean_step
 from episodes.services.on_commit import after_episode_change
+from memoryadmin.db.rowwrite import insert_rows
 from memoryadmin.exceptions import ApplicationError, Conflict, PayloadTooLarge
 
 

@@ -11,10 +11,8 @@ so cache and database readers keep getting one shape
 
 from __future__ import annotations
 
-import json
 from collections import namedtuple
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from functools import cache
 from itertools import groupby
 from typing import Any, cast
@@ -23,6 +21,7 @@ from django.db import connection
 
 from episodes.models import Episode, ExecutionStep
 from episodes.payloads import episode_payload
+from memoryadmin.db.rows import plain_converters
 
 EPISODE_COLUMNS = (
     *("id", "task_type", "task_description", "language", "framework", "domain"),
@@ -38,44 +37,10 @@ EpisodeRow = namedtuple("EpisodeRow", ("pk", *EPISODE_COLUMNS[1:]))  # type: ign
 StepRow = namedtuple("StepRow", STEP_COLUMNS)  # type: ignore[misc]
 
 
-def _when(value: Any) -> datetime | None:
-    """A stored timestamp (naive UTC text, as the backend writes it) as an aware datetime."""
-    if value is None or isinstance(value, datetime):
-        return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
-    parsed = datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _same(value: Any) -> Any:
-    return value
-
-
-def _json(value: Any) -> Any:
-    return None if value is None else json.loads(value)
-
-
 def _uuid(value: str) -> str:
     """The 32 hex digits stored for a UUID, as ``str(uuid.UUID(value))`` prints them."""
     h = value.lower()
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-
-def _convert(names: Sequence[str], model: Any) -> list[Callable[[Any], Any]]:
-    """One converter per column, chosen from the model field's type."""
-    out: list[Callable[[Any], Any]] = []
-    for name in names:
-        kind = model._meta.get_field(name).get_internal_type()
-        if kind == "DateTimeField":
-            out.append(_when)
-        elif kind == "JSONField":
-            out.append(_json)
-        elif kind == "BooleanField":
-            out.append(bool)
-        elif kind == "UUIDField":
-            out.append(_uuid)
-        else:
-            out.append(_same)
-    return out
 
 
 def _select(model: Any, names: Sequence[str], where: str, n: int, order: str = "") -> str:
@@ -88,8 +53,10 @@ def _select(model: Any, names: Sequence[str], where: str, n: int, order: str = "
 
 @cache
 def _converters() -> tuple[list[Callable[[Any], Any]], list[Callable[[Any], Any]]]:
-    step = _convert(STEP_COLUMNS[1:], ExecutionStep)
-    return _convert(EPISODE_COLUMNS, Episode), [_same, *step]  # episode_id: the stored hex
+    # The episode's id as str(UUID) prints it; a step's episode_id stays the stored hex.
+    return plain_converters(Episode, EPISODE_COLUMNS, uuid=_uuid), plain_converters(
+        ExecutionStep, STEP_COLUMNS
+    )
 
 
 def episode_payloads_from_rows(keys: Sequence[str]) -> dict[str, dict[str, Any]]:
