@@ -63,7 +63,7 @@ class DataDir:
             MEMORYADMIN_DATA_DIR=str(self.path),
             LIBSQL_DATABASE_PATH=str(self.db),
             REDB_CACHE_PATH=str(self.cache),
-            DJANGO_SETTINGS_MODULE="memoryadmin.settings",
+            DJANGO_SETTINGS_MODULE="config.settings",
             DJANGO_SECRET_KEY=SECRET_KEY,
             DJANGO_DEBUG="0",
             EMBEDDINGS_PROVIDER="none",

@@ -32,7 +32,7 @@ def _child() -> None:
 
     import django
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "memoryadmin.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     django.setup()
     import libsql
     from django.db import connection, transaction

@@ -25,7 +25,7 @@ import redb_cache
 from bench.common import PYTHON, ROOT, DataDir, Measured, fresh_copy, log, measured
 from bench.seed import Dataset
 from bench.table import Row, percentile, verdict
-from sync.envelope import unpack
+from hotcache.envelope import unpack
 
 CRATE = ROOT / "crates" / "redb_cache"
 # The floor of reading the window from libSQL in Python: the raw ``libsql`` driver, the

@@ -35,13 +35,13 @@ def _timed(owner: Any, name: str, totals: dict[str, float]) -> None:
 
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "memoryadmin.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
     django.setup()
     from django.core.management import call_command
 
-    from sync import cache
+    from hotcache import cache
     from sync.services import apply, sources
 
     totals: dict[str, float] = {}

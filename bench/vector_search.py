@@ -28,7 +28,7 @@ import libsql
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "memoryadmin.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django.setup()
 from episodes.embeddings.local import DIMENSION, LocalMiniLMProvider  # noqa: E402
 

@@ -49,6 +49,7 @@ from episodes.services import (
     episode_start,
     episode_update,
 )
+from episodes.services.usage import pattern_retrievals_record
 from memoryadmin.apikeys.auth import caller_of, scoped
 from memoryadmin.apikeys.errors import error_responses as errors
 from memoryadmin.apikeys.idempotency import Result, idempotent
@@ -218,6 +219,8 @@ def context_retrieve_view(request: HttpRequest, payload: RetrieveIn) -> Retrieva
         limit=payload.limit,
     )
     metrics.retrieval_observed(found.took_ms / 1000)
+    # Counted in this process's tally, never written here (reads write nothing).
+    pattern_retrievals_record(pattern_ids=[s.item.pk for s in found.patterns])
     return RetrievalOut.model_validate(
         {
             "mode": found.mode,

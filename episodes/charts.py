@@ -7,6 +7,8 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from memoryadmin.charts import figure_html
+
 VERDICT_COLORS = {
     "success": "#1f8a4c",
     "partial_success": "#d69e2e",
@@ -14,29 +16,6 @@ VERDICT_COLORS = {
     "abstained": "#7f8c9d",
     "running": "#2f5bd3",
 }
-LAYOUT: dict[str, Any] = {
-    "margin": {"l": 40, "r": 10, "t": 30, "b": 40},
-    "autosize": True,
-    "paper_bgcolor": "white",
-    "plot_bgcolor": "white",
-    "font": {"size": 12},
-    "legend": {"orientation": "h", "y": -0.2},
-}
-
-
-def figure_html(fig: go.Figure, div_id: str) -> str:
-    """The figure as an embeddable <div> (plotly.js is loaded once by the page)."""
-    fig.update_layout(**LAYOUT)
-    return str(
-        fig.to_html(
-            full_html=False,
-            include_plotlyjs=False,
-            div_id=div_id,
-            config={"displayModeBar": False, "responsive": True},
-            default_width="100%",
-            default_height="300px",
-        )
-    )
 
 
 def episodes_per_day_chart(rows: list[dict[str, Any]]) -> str:

@@ -21,10 +21,11 @@ from typing import Any, NamedTuple
 from uuid import UUID
 
 from django.db import connection
-from django.db.models import BooleanField, ExpressionWrapper, F, Q
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils import timezone
 
 from episodes import search_index
+from episodes.embeddings import semantic_episode_hits
 from episodes.models import Episode, Heuristic, Pattern
 from memoryadmin.db.rows import plain_converters
 
@@ -90,8 +91,6 @@ def _recency_score(episode: Candidate, now: Any) -> float:
 
 def _semantic_hits(description: str, limit: int) -> dict[str, float] | None:
     """{episode id hex: similarity}, or None when no embedding provider is set."""
-    from episodes.embeddings import semantic_episode_hits
-
     return semantic_episode_hits(description, limit=limit)
 
 
@@ -201,7 +200,6 @@ def _rank_patterns(context: dict[str, Any], episodes: list[Scored], limit: int) 
     if not top:
         return []
     whole = Pattern.objects.in_bulk([s.item for s in top])
-    Pattern.objects.filter(pk__in=list(whole)).update(times_retrieved=F("times_retrieved") + 1)
     return [Scored(whole[s.item], s.score, s.breakdown) for s in top if s.item in whole]
 
 

@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from django.conf import settings
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
@@ -17,6 +16,8 @@ from django.utils.dateparse import parse_datetime
 
 from episodes import search_index
 from episodes.models import Episode, Heuristic, Pattern
+from episodes.payloads import episode_payload
+from hotcache import cache
 from memoryadmin.db.rows import fetch_instance, select_columns
 from memoryadmin.exceptions import ApplicationError, NotFound
 
@@ -201,10 +202,9 @@ def episode_read(*, episode_id: UUID | str) -> EpisodeRead:
     """Read one episode with its steps: the redb cache first, then the database.
 
     The cache never makes a reader wait: busy, missing or damaged → database.
+    A read writes nothing: the schedules and the write-behind keep the cache in
+    step, not the readers.
     """
-    from episodes.payloads import episode_payload
-    from sync import cache
-
     try:
         key = UUID(str(episode_id)).hex
     except ValueError:
@@ -212,10 +212,6 @@ def episode_read(*, episode_id: UUID | str) -> EpisodeRead:
             f"episode {episode_id} does not exist", extra={"field": "episode_id"}
         ) from None
     cached = cache.cache_get(cache.EPISODES, key)
-    if settings.SYNC_ON_STALE_READ:
-        from sync.services import sync_if_stale
-
-        sync_if_stale()  # throttled per process; only queues a run
     status = cached.status
     if cached.hit and isinstance(cached.value, dict) and "steps" in cached.value:
         # One indexed primary-key probe (far cheaper than the steps) makes a delete
@@ -244,3 +240,13 @@ def _live_change_seq(episode_hex: str) -> int | None:
         cursor.execute(_LIVE_CHANGE_SEQ, [episode_hex])
         row = cursor.fetchone()
     return None if row is None else int(row[0])
+
+
+def episode_cache_state(*, episode: Episode) -> dict[str, Any]:
+    """How the redb cache holds this episode: its read status and whether its hash matches."""
+    cached = cache.cache_get(cache.EPISODES, episode.pk.hex)
+    matches = cached.hit and isinstance(cached.value, dict)
+    return {
+        "status": cached.status,
+        "hash_matches": matches and cached.value.get("content_hash") == episode.content_hash,
+    }

@@ -76,3 +76,11 @@ def success_rate_by(field: str) -> list[dict[str, Any]]:
         {"key": r[field] or "(none)", "n": r["n"], "rate": r["ok"] / r["n"] if r["n"] else 0.0}
         for r in rows
     ]
+
+
+def episode_live_counts(*, since: timedelta) -> dict[str, int]:
+    """Live (not deleted) episodes: all of them and those started within ``since``."""
+    agg = _live().aggregate(
+        live=Count("id"), recent=Count("id", filter=Q(started_at__gte=timezone.now() - since))
+    )
+    return {"live": agg["live"] or 0, "recent": agg["recent"] or 0}

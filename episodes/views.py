@@ -23,7 +23,6 @@ from episodes.retrieval import context_retrieve
 from memoryadmin.exceptions import ApplicationError
 from memoryadmin.http import HtmxHttpRequest
 from memoryadmin.roles import admin_required, operator_required
-from sync import cache
 
 PAGE = 50
 
@@ -100,11 +99,7 @@ def episode_export(request: HtmxHttpRequest) -> StreamingHttpResponse:
 @operator_required
 def episode_detail(request: HtmxHttpRequest, episode_id: str) -> HttpResponse:
     episode = selectors.episode_get(episode_id=episode_id)
-    cached = cache.cache_get(cache.EPISODES, episode.pk.hex)
-    cache_state = {
-        "status": cached.status,
-        "hash_matches": cached.hit and cached.value.get("content_hash") == episode.content_hash,
-    }
+    cache_state = selectors.episode_cache_state(episode=episode)
     context = {
         "episode": episode,
         "steps": episode.steps.order_by("step_number"),

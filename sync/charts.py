@@ -6,7 +6,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from episodes.charts import figure_html
+from memoryadmin.charts import figure_html
 
 
 def sync_runs_chart(runs: list[dict[str, Any]]) -> str:

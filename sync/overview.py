@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sync import cache, charts
+from hotcache import cache
+from sync import charts
 from sync.models import FailedItem, SyncRun
 from sync.selectors import cache_freshness
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
+
 from sync.models.runs import Trigger
 from sync.services import (
+    cache_rebuild,
     cache_write_behind,
     failed_items_retry_due,
     sync_run_execute,
@@ -38,10 +41,6 @@ def sync_verify_task(full: bool = True) -> bool:
 
 def cache_rebuild_task(user_id: int | None = None) -> str:
     """Empty the cache and refill it from the database (the console's Rebuild button)."""
-    from django.contrib.auth import get_user_model
-
-    from sync.services import cache_rebuild
-
     user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
     run = cache_rebuild(user=user)
     return f"run {run.pk}: {run.status}"

@@ -75,9 +75,7 @@ def verify_now(request: HtmxHttpRequest) -> HttpResponse:
 @require_POST
 @admin_required
 def rebuild_now(request: HtmxHttpRequest) -> HttpResponse:
-    from django_q.tasks import async_task
-
-    async_task("sync.tasks.cache_rebuild_task", request.user.pk, group="sync")
+    services.cache_rebuild_enqueue(user_id=request.user.pk)
     messages.success(request, "Cache rebuild queued: readers use the database until it is done.")
     return redirect("sync:sync_dashboard")
 

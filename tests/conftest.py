@@ -15,7 +15,7 @@ def project_env(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TURSO_", "LIBSQL_"))}
     env.update(
         MEMORYADMIN_DATA_DIR=str(tmp_path / "data"),
-        DJANGO_SETTINGS_MODULE="memoryadmin.settings",
+        DJANGO_SETTINGS_MODULE="config.settings",
         PYTHONPATH=str(ROOT),
     )
     return env
@@ -31,5 +31,12 @@ def _isolated_cache(settings, tmp_path: Path) -> Path:
     # Background triggers are tested on their own; elsewhere they would queue
     # runs behind a test's back.
     settings.CACHE_WRITE_BEHIND = False
-    settings.SYNC_ON_STALE_READ = False
     return settings.REDB_CACHE_PATH
+
+
+@pytest.fixture(autouse=True)
+def _empty_usage_tally() -> None:
+    """Retrieval counts are tallied per process: no test inherits another's."""
+    from episodes.services import usage  # after pytest-django has set Django up
+
+    usage.pattern_retrievals_take()

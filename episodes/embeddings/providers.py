@@ -21,6 +21,8 @@ from typing import Any, Protocol, runtime_checkable
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from episodes.embeddings.local import LocalMiniLMProvider
+
 logger = logging.getLogger(__name__)
 
 PROVIDERS = ("none", "local", "openai")
@@ -160,8 +162,6 @@ def _env_dimension() -> int | None:
 @functools.lru_cache(maxsize=8)
 def _cached_provider(name: str, config: tuple[Any, ...]) -> EmbeddingProvider:
     if name == "local":
-        from episodes.embeddings.local import LocalMiniLMProvider
-
         return LocalMiniLMProvider()
     url, model, api_key, timeout, dimension = config
     return OpenAICompatibleProvider(

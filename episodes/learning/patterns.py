@@ -147,5 +147,10 @@ def pattern_hash(pattern: Pattern) -> str:
             "occurrence_count": pattern.occurrence_count,
             "success_count": pattern.success_count,
             "success_rate": pattern.success_rate,
+            # Use counts are part of the cached copy (payloads.py "effectiveness"), so
+            # they are part of the hash: a landed count makes the sync rewrite the entry.
+            "times_retrieved": pattern.times_retrieved,
+            "times_applied": pattern.times_applied,
+            "applied_success_count": pattern.applied_success_count,
         },
     )

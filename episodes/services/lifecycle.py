@@ -12,7 +12,7 @@ from django.utils import timezone
 from episodes import limits, search_index
 from episodes.changes import next_change_seq
 from episodes.hashing import episode_hash
-from episodes.learning import learn_from_episode
+from episodes.learning.learn import learn_from_episode
 from episodes.models import Episode, EpisodeTag, ExecutionStep
 from episodes.selectors import episode_get
 from episodes.services.assembly import (

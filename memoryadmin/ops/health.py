@@ -17,6 +17,7 @@ from typing import Any
 from django.db import DatabaseError, connections
 from django.utils import timezone
 
+from hotcache import cache
 from memoryadmin.ops.models import Heartbeat
 
 SCHEDULER = "qcluster"
@@ -40,15 +41,12 @@ def _timed(report: dict[str, Any], started: float) -> dict[str, Any]:
 
 def cache_health() -> dict[str, Any]:
     """ok on a readable cache (hit or miss), degraded when busy, down when unreadable."""
-    from sync import cache
-
     started = time.perf_counter()
     read = cache.cache_get(cache.METADATA, "schema_version")
     state = {"hit": "ok", "miss": "ok", "busy": "degraded"}.get(read.status, "down")
     report = {
         "status": state,
         "read": read.status,
-        "path": str(cache.cache_path()),
         "deadline_ms": 0,  # readers never wait: busy means "read the database"
     }
     if read.detail:

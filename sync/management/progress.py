@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import OutputWrapper
 
 from sync.models import SyncRun
+from sync.services.checkpoint import Checkpoint
 
 WIDTH = 30
 
@@ -20,7 +21,7 @@ class ProgressBar:
         self.drawn = False
 
     def __call__(self, run: SyncRun) -> None:
-        self.draw(run.progress_done, run.progress_total, str(run.checkpoint.get("phase", "")))
+        self.draw(run.progress_done, run.progress_total, Checkpoint.from_json(run.checkpoint).phase)
 
     def draw(self, done: int, total: int, phase: str = "") -> None:
         fraction = min(done / total, 1.0) if total else 1.0

@@ -67,7 +67,8 @@ class SyncRun(models.Model):
     progress_done = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(default=0)
 
-    # {"phase", "after", "seen", "batches", "high_water", "run"}: where to resume.
+    # Where to resume: the JSON of sync.services.checkpoint.Checkpoint ({} = none), whose
+    # from_json reads every shape rows have stored (no data migration).
     checkpoint = models.JSONField(default=dict, blank=True)
     resumed_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -7,32 +7,27 @@ then loaded from the database with the cache released, and the second open
 writes everything in one durable transaction.
 
 Inside ``Applier.holding()`` (the engine's passes) the writer stays open
-across batches and each batch commits *without* fsync; ``breathe()`` ends the
-hold's slice once it has lasted SYNC_WRITER_HOLD_SECONDS: one durable commit,
-then the file is released (readers and other writers get back in) and opened
-again by the next batch. Opening, closing and fsyncing per batch was a third
-of a full sync. A crash rolls the file back to the last durable commit, and
-each batch's metadata (the checkpoint) is in its own transaction, so what
-the cache says it holds always matches what it holds.
+across batches and each batch commits without fsync; ``breathe()`` makes
+them durable once per SYNC_WRITER_HOLD_SECONDS (see writer_hold.py).
 """
 
 from __future__ import annotations
 
 import json
-import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.conf import settings
 
-from sync.cache import CacheError, CacheWriter, cache_path, cache_writer
-from sync.envelope import pack
-from sync.services.retry import failed_item_record, failed_items_open, failed_items_resolve
+from hotcache.cache import CacheWriter, cache_path, cache_writer
+from hotcache.envelope import pack
+from sync.services.failures import failed_item_record, failed_items_open, failed_items_resolve
 from sync.services.rules import ItemError, ItemTooLarge
 from sync.services.sources import KIND_OF, Ref, payloads
+from sync.services.writer_hold import WriterHold, writer_deadline
 
 PREVIEW_MAX = 50  # entries per action kept in a dry run's preview
 PREVIEW_CHARS = 300
@@ -40,15 +35,6 @@ PREVIEW_CHARS = 300
 
 def max_item_bytes() -> int:
     return int(getattr(settings, "SYNC_MAX_ITEM_BYTES", 16 * 1024 * 1024))
-
-
-def writer_deadline() -> float:
-    return float(getattr(settings, "SYNC_WRITER_DEADLINE_SECONDS", 10.0))
-
-
-def writer_hold_seconds() -> float:
-    """How long a hold keeps the writer before a durable commit and a release (0: every batch)."""
-    return float(getattr(settings, "SYNC_WRITER_HOLD_SECONDS", 1.0))
 
 
 @dataclass
@@ -113,10 +99,7 @@ class Applier:
     written_keys: int = 0
     _pending: list[tuple[str, str]] = field(default_factory=list)  # counted once written
     failed_keys: set[tuple[str, str]] = field(default_factory=set)  # tried once per run
-    _holding: bool = False
-    _held: ExitStack | None = None  # the open writer of the current slice of a hold
-    _writer: CacheWriter | None = None
-    _held_since: float = 0.0
+    _hold: WriterHold = field(default_factory=WriterHold)  # the writer while holding
     _open_failures: bool | None = None  # any open FailedItem? asked once, then tracked
 
     @contextmanager
@@ -124,62 +107,22 @@ class Applier:
         if self.dry_run and not cache_path().exists():
             yield None  # a dry run never creates the file
             return
-        if self._holding:
-            yield self._held_writer()
+        if self._hold.active:
+            yield self._hold.writer()
             return
         with cache_writer(deadline=writer_deadline()) as writer:
             yield writer
 
-    # --- holding the writer across batches ------------------------------------------------
+    def holding(self) -> AbstractContextManager[None]:
+        """Keep the writer across the batches applied inside (see WriterHold.holding).
 
-    @contextmanager
-    def holding(self) -> Iterator[None]:
-        """Keep the writer open across the batches applied inside (non-durable commits).
-
-        On a normal exit everything written is made durable before the release;
-        on an exception the writer is released without that commit (a clean
-        close still keeps the batches; a crash keeps the last durable state).
-        A dry run holds nothing.
+        A dry run writes nothing, so it holds nothing.
         """
-        if self.dry_run or self._holding:
-            yield
-            return
-        self._holding = True
-        try:
-            yield
-            self._release(durable=True)
-        finally:
-            self._holding = False
-            self._release(durable=False)
+        return nullcontext() if self.dry_run else self._hold.holding()
 
     def breathe(self) -> bool:
-        """End the hold's slice once it is spent: durable commit, release. True if it did.
-
-        After True, everything applied so far is durable in the cache.
-        """
-        if self._writer is None or time.monotonic() - self._held_since < writer_hold_seconds():
-            return False
-        self._release(durable=True)
-        return True
-
-    def _held_writer(self) -> CacheWriter:
-        if self._writer is None:
-            stack = ExitStack()
-            self._writer = stack.enter_context(cache_writer(deadline=writer_deadline()))
-            self._held, self._held_since = stack, time.monotonic()
-        return self._writer
-
-    def _release(self, *, durable: bool) -> None:
-        writer, stack = self._writer, self._held
-        self._writer = self._held = None
-        if stack is None or writer is None:
-            return
-        if durable:
-            with stack:
-                writer.make_durable()
-            return
-        with suppress(CacheError):  # the cause is already propagating
-            stack.close()
+        """End the hold's slice once it is spent; True if it did (all applied is durable)."""
+        return self._hold.breathe()
 
     def apply(
         self,
@@ -213,7 +156,7 @@ class Applier:
             if not changed:
                 if writer is not None and not self.dry_run:
                     writer.write_batch(
-                        deletes=dict(to_delete), metadata=metadata, durable=not self._holding
+                        deletes=dict(to_delete), metadata=metadata, durable=not self._hold.active
                     )
                 return
         self._pending.clear()
@@ -225,7 +168,7 @@ class Applier:
                     packed=puts,
                     deletes=dict(to_delete),
                     metadata=metadata,
-                    durable=not self._holding,
+                    durable=not self._hold.active,
                 )
         self._after_write(puts, failures)
 

@@ -28,8 +28,8 @@ from typing import Any
 
 from django.conf import settings
 
+from hotcache.cache import cache_path
 from memoryadmin.health import database_health
-from sync.cache import cache_path
 
 CLOSED, OPEN, HALF_OPEN = "closed", "open", "half_open"
 

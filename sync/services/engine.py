@@ -1,17 +1,17 @@
 """Executing a run: health, the window pass in batches, catch-up, reconcile, validation.
 
-Checkpoints: after every batch the position (phase, keyset cursor, counts,
-the run's high-water change marker) is written into the cache's metadata
-*in the same transaction as the batch*. The passes hold the writer and commit
-batches without fsync (see ``Applier.holding``); only after a durable commit
-(about once per SYNC_WRITER_HOLD_SECONDS, and at the end of the passes) is
-the checkpoint copied onto the SyncRun row, so the row never claims more than
-the cache durably holds. A run killed at any instant therefore leaves a cache
-whose checkpoint matches its contents (a crash rolls both back to the last
-durable commit); the next run of the same lineage resumes from the further
-of the two. Whatever the resume point, the final catch-up + reconcile make
-the cache equal to the database, so a resumed run ends exactly where an
-uninterrupted one would.
+Checkpoints: after every batch the position (a ``Checkpoint``: phase, keyset
+cursor, counts, the run's high-water change marker) is written into the
+cache's metadata *in the same transaction as the batch*. The passes hold the
+writer and commit batches without fsync (writer_hold.py); only after a
+durable commit (about once per SYNC_WRITER_HOLD_SECONDS, and at the end of
+the passes) is the checkpoint copied onto the SyncRun row, so the row never
+claims more than the cache durably holds. A run killed at any instant
+therefore leaves a cache whose checkpoint matches its contents (a crash
+rolls both back to the last durable commit); the next run of the same
+lineage resumes from the further of the two (resume.py). Whatever the resume
+point, the final catch-up + reconcile make the cache equal to the database,
+so a resumed run ends exactly where an uninterrupted one would.
 
 A plain incremental run over a cache stamped by an earlier full run (same
 exclude rules and window) skips the window pass: like the write-behind it
@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from django.db import DatabaseError
@@ -31,15 +32,17 @@ from django.utils import timezone
 from episodes.changes import current_change_seq
 from episodes.models import Episode, Heuristic, Pattern
 from episodes.models.embedding import OwnerKind
-from sync.cache import EMBEDDINGS, EPISODES, HEURISTICS, PATTERNS, CacheCorrupted
+from hotcache.cache import EMBEDDINGS, EPISODES, HEURISTICS, PATTERNS, CacheCorrupted
 from sync.models import SyncRun
 from sync.models.runs import Scope, Status, Trigger
 from sync.services import meta
 from sync.services.apply import Applier, Preview, Tally
 from sync.services.breaker import breaker_record_failure, database_ping
-from sync.services.in_step import already_in_step, count_untouched, stamped_seq
+from sync.services.checkpoint import DONE, RECONCILE, Checkpoint
+from sync.services.in_step import already_in_step, count_untouched
 from sync.services.reconcile import Wanted, catch_up, reconcile
 from sync.services.report import finish_run
+from sync.services.resume import checkpoint_start
 from sync.services.rules import ExcludeRules
 from sync.services.runs import claim_run, release_run
 from sync.services.scopes import PHASES, TABLES
@@ -55,8 +58,6 @@ from sync.services.sources import (
 log = logging.getLogger(__name__)
 
 Progress = Callable[[SyncRun], None]
-
-RECONCILE, DONE = "reconcile", "done"
 
 
 class _Restart(Exception):
@@ -97,6 +98,7 @@ class _Execution:
             tally=self.tally,
             preview=self.preview,
         )
+        self.cp = Checkpoint.from_json(run.checkpoint)  # replaced batch by batch
 
     # --- the whole run ---------------------------------------------------------------------
 
@@ -138,19 +140,20 @@ class _Execution:
         return health.quarantined is not None
 
     def _passes(self, rebuilding: bool) -> None:
-        cp = self._checkpoint(rebuilding)
-        if cp.get("after_seq") is not None:  # catch up from a stamp: no window pass
+        self.cp = checkpoint_start(run=self.run, rules=self.rules, rebuilding=rebuilding)
+        if self.cp.after_seq is not None:  # catch up from a stamp: no window pass
             phases: tuple[str, ...] = ()
         else:
             phases = PHASES[Scope(self.run.scope)]
-        self._set_totals(phases, cp)
+        self._set_totals(phases)
         try:
             with self.applier.holding():
-                for phase in phases[phases.index(cp["phase"]) :] if cp["phase"] in phases else ():
-                    self._pass(phase, cp)
-                    cp.update(phase=self._next(phases, phase), after=None, seen=0)
-            self._save(cp)  # the hold ended with a durable commit
-            self._finish_passes(cp)
+                start = phases.index(self.cp.phase) if self.cp.phase in phases else len(phases)
+                for phase in phases[start:]:
+                    self._pass(phase)
+                    self.cp = self.cp.entering(self._next(phases, phase))
+            self._save()  # the hold ended with a durable commit
+            self._finish_passes()
         except CacheCorrupted as exc:
             if self.run.dry_run:  # a dry run reports the damage; it moves nothing
                 raise
@@ -163,42 +166,9 @@ class _Execution:
         i = phases.index(phase)
         return phases[i + 1] if i + 1 < len(phases) else RECONCILE
 
-    # --- checkpoints -----------------------------------------------------------------------
+    # --- totals and saves ---------------------------------------------------------------
 
-    def _checkpoint(self, rebuilding: bool) -> dict[str, Any]:
-        run = self.run
-        phases = PHASES[Scope(run.scope)]
-        fresh: dict[str, Any] = {
-            "origin": run.pk,
-            "run": run.pk,
-            "phase": phases[0],
-            "after": None,
-            "seen": 0,
-            "batches": 0,
-            "high_water": current_change_seq(),
-        }
-        if run.trigger == Trigger.WRITE_BEHIND:
-            applied = meta.meta_get(meta.APPLIED_SEQ)
-            if applied is not None:
-                fresh.update(phase=RECONCILE, after_seq=int(applied))
-            return fresh
-        saved = dict(run.checkpoint or {})
-        if rebuilding or run.dry_run or not saved.get("phase") or saved["phase"] == DONE:
-            applied = None if rebuilding else stamped_seq(run, self.rules)
-            if applied is not None:
-                fresh.update(phase=RECONCILE, after_seq=applied, from_stamp=True)
-            return fresh
-        in_cache = meta.meta_get(meta.CHECKPOINT) or {}
-        if in_cache.get("origin") != saved.get("origin"):
-            return fresh  # the cache does not carry this lineage (rebuilt, or never written)
-        best = in_cache if in_cache.get("batches", 0) > saved.get("batches", 0) else saved
-        run.warnings.append(
-            f"resumed from run #{run.resumed_from_id} at {best['phase']} after "
-            f"{best.get('batches', 0)} batches"
-        )
-        return {**best, "run": run.pk}
-
-    def _set_totals(self, phases: tuple[str, ...], cp: dict[str, Any]) -> None:
+    def _set_totals(self, phases: tuple[str, ...]) -> None:
         live = Episode.objects.filter(deleted_at__isnull=True)
         counts = {
             EPISODES: lambda: min(window_size(), live.count()),
@@ -208,18 +178,18 @@ class _Execution:
         totals = {phase: int(counts[phase]()) for phase in phases}
         done = 0
         for phase in phases:
-            if phase == cp["phase"]:
-                done += int(cp.get("seen", 0))
+            if phase == self.cp.phase:
+                done += self.cp.seen
                 break
             done += totals[phase]
         else:
-            done = sum(totals.values()) if cp["phase"] == RECONCILE else 0
+            done = sum(totals.values()) if self.cp.phase == RECONCILE else 0
         self.run.progress_total, self.run.progress_done = sum(totals.values()), done
-        self._save(cp)
+        self._save()
 
-    def _save(self, cp: dict[str, Any]) -> None:
+    def _save(self) -> None:
         run = self.run
-        run.checkpoint = dict(cp)
+        run.checkpoint = self.cp.to_json()
         run.heartbeat_at = timezone.now()
         for name in ("new", "modified", "unchanged", "evicted", "removed", "failed", "excluded"):
             setattr(run, f"{name}_count", getattr(self.tally, name))
@@ -236,28 +206,28 @@ class _Execution:
 
     # --- the window pass -------------------------------------------------------------------
 
-    def _pass(self, phase: str, cp: dict[str, Any]) -> None:
+    def _pass(self, phase: str) -> None:
         size = self.run.batch_size
         while True:
             if phase == EPISODES:
-                size = min(self.run.batch_size, window_size() - int(cp["seen"]))
+                size = min(self.run.batch_size, window_size() - self.cp.seen)
                 if size <= 0:
                     return
-                page = episode_window_page(after=cp["after"], size=size, rules=self.rules)
+                after = self.cp.episode_cursor
+                page = episode_window_page(after=after, size=size, rules=self.rules)
             else:
-                page = record_page(phase, after=int(cp["after"] or 0), size=size, rules=self.rules)
+                page = record_page(phase, after=self.cp.record_cursor, size=size, rules=self.rules)
             if not page:
                 return
             last = page[-1].obj
-            cp["after"] = encode_cursor(last) if phase == EPISODES else last.pk
-            cp["seen"] = int(cp["seen"]) + len(page)
-            cp["batches"] = int(cp["batches"]) + 1
+            cursor = encode_cursor(last) if phase == EPISODES else int(last.pk)
+            self.cp = self.cp.advanced(cursor=cursor, rows=len(page))
             refs = [r for r in page if r.table in self.tables] + self._embeddings(phase, page)
-            self.applier.apply(refs, metadata={meta.CHECKPOINT: cp})
+            self.applier.apply(refs, metadata={meta.CHECKPOINT: self.cp.to_json()})
             self.run.progress_done += len(page)
             # The row gets the checkpoint only once the cache holds it durably.
             if self.applier.breathe() or self.run.dry_run:
-                self._save(cp)
+                self._save()
             elif self.on_progress:
                 self.on_progress(self.run)
             if len(page) < size:
@@ -275,9 +245,9 @@ class _Execution:
 
     # --- after the pass: catch up, reconcile, stamp --------------------------------------
 
-    def _finish_passes(self, cp: dict[str, Any]) -> None:
-        cp["phase"] = RECONCILE
-        self._save(cp)
+    def _finish_passes(self) -> None:
+        self.cp = replace(self.cp, phase=RECONCILE)
+        self._save()
         rules = self.rules
         full = self.run.scope == Scope.ALL
         if self.run.trigger == Trigger.WRITE_BEHIND:
@@ -287,13 +257,12 @@ class _Execution:
         wanted = Wanted.compute(self.tables, rules)
         with self.applier.holding():
             if not self.run.dry_run:
-                after = int(cp.get("after_seq", cp["high_water"]))
                 catch_up(
                     self.applier,
                     tables=self.tables,
                     wanted=wanted,
                     rules=rules,
-                    after_seq=after,
+                    after_seq=self.cp.catch_up_from,
                     upto_seq=upto,
                     batch_size=self.run.batch_size,
                 )
@@ -305,14 +274,14 @@ class _Execution:
                 batch_size=self.run.batch_size,
                 add_missing=not self.run.dry_run,
             )
-        cp.update(phase=DONE, upto_seq=upto)
-        if cp.get("from_stamp"):
+        self.cp = replace(self.cp, phase=DONE, upto_seq=upto)
+        if self.cp.from_stamp:
             count_untouched(self.tally, self.tables)
         if not self.run.dry_run:
-            stamp: dict[str, Any] = {meta.CHECKPOINT: cp, meta.LAST_RUN: self.run.pk}
+            stamp: dict[str, Any] = {meta.CHECKPOINT: self.cp.to_json(), meta.LAST_RUN: self.run.pk}
             if full:  # only a run over every table may claim "everything up to upto_seq"
                 stamp.update({meta.APPLIED_SEQ: upto, meta.SYNCED_AT: time.time()})
                 stamp[meta.WINDOW] = window_size()
                 stamp[meta.EXCLUDE] = list(rules.rules)
             meta.meta_write(stamp)
-        self._save(cp)
+        self._save()

@@ -11,11 +11,12 @@ integrity check.
 from __future__ import annotations
 
 from episodes.changes import current_change_seq
-from sync.cache import DATA_TABLES, METADATA, CacheError, cache_path, cache_writer
+from hotcache.cache import DATA_TABLES, METADATA, CacheError, cache_path, cache_writer
 from sync.models import FailedItem, SyncRun
 from sync.models.failures import OPEN_STATES
 from sync.models.runs import Scope, Trigger
 from sync.services.apply import Tally
+from sync.services.checkpoint import Checkpoint
 from sync.services.meta import APPLIED_SEQ, EXCLUDE, WINDOW
 from sync.services.rules import ExcludeRules
 from sync.services.sources import window_size
@@ -94,7 +95,7 @@ def already_in_step(run: SyncRun, rules: ExcludeRules, tally: Tally) -> bool:
     """
     if run.dry_run or run.force_full or run.scope != Scope.ALL:
         return False
-    if run.trigger == Trigger.WRITE_BEHIND or (run.checkpoint or {}).get("phase"):
+    if run.trigger == Trigger.WRITE_BEHIND or not Checkpoint.from_json(run.checkpoint).is_empty:
         return False
     if FailedItem.objects.filter(state__in=OPEN_STATES).exists():
         return False

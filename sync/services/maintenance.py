@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from hotcache.cache import CacheCorrupted, cache_writer
 from memoryadmin.exceptions import Conflict
-from sync.cache import CacheCorrupted, cache_writer
 from sync.models import SyncRun
 from sync.models.runs import Status, Trigger
+from sync.services.checkpoint import Checkpoint
 from sync.services.engine import Progress, sync_run_execute
 from sync.services.meta import cache_quarantine_now
 from sync.services.runs import sync_run_start
@@ -41,6 +42,6 @@ def cache_rebuild(
     except CacheCorrupted as exc:
         aside = cache_quarantine_now(str(exc))
         run.warnings.append(f"cache file was damaged; kept as {aside}")
-    run.checkpoint = {}
+    run.checkpoint = Checkpoint().to_json()  # no position: the rebuild starts a new lineage
     run.save(update_fields=["warnings", "checkpoint"])
     return sync_run_execute(run_id=run.pk, on_progress=on_progress)

@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sync.cache import (
+from hotcache.cache import (
     HASH_PREFIX,
     METADATA,
     CacheCorrupted,

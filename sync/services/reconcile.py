@@ -20,7 +20,7 @@ from typing import Any
 
 from episodes.models import Episode, Heuristic, Pattern
 from episodes.models.embedding import OwnerKind
-from sync.cache import EMBEDDINGS, EPISODES, HEURISTICS, PATTERNS
+from hotcache.cache import EMBEDDINGS, EPISODES, HEURISTICS, PATTERNS
 from sync.services.apply import Applier, Delete
 from sync.services.meta import registry_keys
 from sync.services.rules import ExcludeRules

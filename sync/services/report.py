@@ -10,11 +10,12 @@ from typing import Any
 from django.db import DatabaseError
 from django.utils import timezone
 
-from sync.cache import cache_path
+from hotcache.cache import cache_path
 from sync.models import FailedItem, SyncRun
 from sync.models.runs import Status, Trigger
 from sync.services.apply import Preview, Tally
 from sync.services.breaker import breaker_state
+from sync.services.validation import sync_verify
 
 log = logging.getLogger(__name__)
 
@@ -102,8 +103,6 @@ def _preview(preview: Preview, tally: Tally) -> dict[str, Any]:
 
 
 def _validate(run: SyncRun) -> dict[str, Any] | None:
-    from sync.services.validation import sync_verify
-
     try:
         report = sync_verify(full=False, run_id=run.pk)
     except Exception as exc:  # validation must not turn a good run into a failed one

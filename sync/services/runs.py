@@ -25,9 +25,9 @@ from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
+from hotcache.cache import cache_path
 from memoryadmin.audit.services import audit_record
 from memoryadmin.exceptions import ApplicationError
-from sync.cache import cache_path
 from sync.models import SyncRun
 from sync.models.runs import ACTIVE, Scope, Status, Trigger
 from sync.services.breaker import (
@@ -36,6 +36,7 @@ from sync.services.breaker import (
     breaker_record_success,
     breaker_state,
 )
+from sync.services.checkpoint import Checkpoint
 from sync.services.rules import ExcludeRules
 
 EXECUTING: set[int] = set()  # runs executing in this process right now
@@ -103,7 +104,7 @@ def _resumable(key: str, scope: str, force_full: bool, exclude: list[str]) -> Sy
     if (
         last is not None
         and last.status == Status.FAILED
-        and last.checkpoint.get("phase")
+        and not Checkpoint.from_json(last.checkpoint).is_empty
         and (last.scope, last.force_full, sorted(last.exclude)) == (scope, force_full, exclude)
     ):
         return last
@@ -183,7 +184,7 @@ def _start(fields: dict[str, Any], user: Any) -> SyncRun:
     if not fields["dry_run"] and fields["trigger"] != Trigger.WRITE_BEHIND:
         resume = _resumable(key, fields["scope"], fields["force_full"], fields["exclude"])
     run = SyncRun(cache_key=key, triggered_by=user, resumed_from=resume, **fields)
-    if resume is not None:
+    if resume is not None:  # stored as read: the engine decides how far it can be trusted
         run.checkpoint = resume.checkpoint
     try:
         with transaction.atomic():

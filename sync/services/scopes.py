@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sync.cache import EMBEDDINGS, EPISODES, HEURISTICS, PATTERNS
+from hotcache.cache import EMBEDDINGS, EPISODES, HEURISTICS, PATTERNS
 from sync.models.runs import Scope
 
 TABLES = {

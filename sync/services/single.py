@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Q
 
 from episodes.models import Embedding, Episode, Heuristic, Pattern
-from sync.cache import EMBEDDINGS, EPISODES, PATTERNS
+from hotcache.cache import EMBEDDINGS, EPISODES, PATTERNS
 from sync.services.apply import Applier, Delete
 from sync.services.meta import EXCLUDE, meta_read
 from sync.services.rules import ExcludeRules

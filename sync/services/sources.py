@@ -31,7 +31,7 @@ from episodes.hashing import record_hash
 from episodes.models import Embedding, Episode, Heuristic, Pattern
 from episodes.models.embedding import OwnerKind
 from episodes.payloads import heuristic_payload, pattern_payload
-from sync.cache import EMBEDDINGS, EPISODES, HEURISTICS, PATTERNS
+from hotcache.cache import EMBEDDINGS, EPISODES, HEURISTICS, PATTERNS
 from sync.services.episode_rows import episode_payloads_from_rows
 from sync.services.rules import CorruptVector, ExcludeRules, ItemError
 

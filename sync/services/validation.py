@@ -21,9 +21,7 @@ from episodes.hashing import chain_steps, episode_hash, step_fields
 from episodes.learning.heuristics import heuristic_hash
 from episodes.learning.patterns import pattern_hash
 from episodes.models import Episode, Heuristic, Pattern
-from memoryadmin.audit.services import audit_record
-from memoryadmin.exceptions import ServiceUnavailable
-from sync.cache import (
+from hotcache.cache import (
     DATA_TABLES,
     EMBEDDINGS,
     EPISODES,
@@ -34,7 +32,9 @@ from sync.cache import (
     cache_path,
     cache_writer,
 )
-from sync.envelope import EnvelopeError
+from hotcache.envelope import EnvelopeError
+from memoryadmin.audit.services import audit_record
+from memoryadmin.exceptions import ServiceUnavailable
 from sync.models import SyncRun, ValidationCheck, ValidationReport
 from sync.models.runs import Scope
 from sync.services.breaker import database_ping

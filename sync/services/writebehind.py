@@ -5,8 +5,8 @@ Every service write stamps a global change marker (episodes/changes.py), so
 per table. The work runs as a SyncRun with trigger ``write_behind`` so it
 shares the one-run guard: while a full run is active the write-behind
 steps aside (the run's own catch-up applies those changes). django-q2
-schedules it every minute (its finest granularity); ``sync_if_stale`` also
-calls it from the read path.
+schedules it every minute (its finest granularity), and each episode write
+queues it (debounced) through the ``episode_changed`` signal.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 from episodes.changes import current_change_seq
 from sync.models.runs import Status, Trigger
 from sync.services.breaker import breaker_allow, breaker_state
+from sync.services.checkpoint import Checkpoint
 from sync.services.engine import sync_run_execute
 from sync.services.meta import APPLIED_SEQ, meta_read
 from sync.services.runs import sync_run_start
@@ -51,7 +52,7 @@ def cache_write_behind(*, batch_size: int = 100) -> dict[str, Any]:
     return {
         "status": status if run.status in (Status.SUCCEEDED, Status.PARTIAL) else run.status,
         "run_id": run.pk,
-        "applied_seq": run.checkpoint.get("upto_seq"),
+        "applied_seq": Checkpoint.from_json(run.checkpoint).upto_seq,
         "written": run.new_count + run.modified_count,
         "removed": run.evicted_count + run.removed_count,
     }

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from datetime import time as dt_time
 from typing import Any
 
 import pytest
 
 from episodes.models import Episode
+from memoryadmin.apikeys.errors import RateLimitExceeded
 from memoryadmin.apikeys.models import ApiKey, RateCounter
-from memoryadmin.apikeys.ratelimit import counter_hit, episode_quota_check
+from memoryadmin.apikeys.ratelimit import counter_hit, episode_quota_check, rate_limit_check
+from memoryadmin.apikeys.services import api_key_create
 from tests.api.conftest import EPISODE, Agent
 
 pytestmark = pytest.mark.django_db
@@ -30,20 +33,26 @@ def test_rate_limit_answers_429_with_retry_after(make_agent: Callable[..., Agent
     assert body["extra"]["retry_after"] == int(response["Retry-After"])
 
 
-def test_rate_limit_comes_from_settings(make_agent: Callable[..., Agent], settings: Any) -> None:
+# A fixed moment 20 s into a minute: the checks below share one window, however slow.
+IN_A_WINDOW = 1_900_000_040.0
+
+
+def test_rate_limit_comes_from_settings(settings: Any) -> None:
     settings.API_RATE_LIMIT_PER_MINUTE = 1
-    agent = make_agent()
-    window = int(time.time() // 60)
-    first, second = agent.send("GET", "/episodes"), agent.send("GET", "/episodes")
-    if int(time.time() // 60) == window:
-        assert (first.status_code, second.status_code) == (200, 429)
+    api_key = api_key_create(name="default limit", scopes=["read"]).api_key
+    assert rate_limit_check(api_key=api_key, now=IN_A_WINDOW) == 1
+    with pytest.raises(RateLimitExceeded) as refused:
+        rate_limit_check(api_key=api_key, now=IN_A_WINDOW)
+    assert refused.value.extra["limit"] == 1 and refused.value.retry_after == 40
 
 
-def test_rate_limit_is_per_key(make_agent: Callable[..., Agent]) -> None:
-    noisy, quiet = make_agent(rate_limit_per_minute=1), make_agent()
-    noisy.send("GET", "/episodes")
-    noisy.send("GET", "/episodes")
-    assert quiet.send("GET", "/episodes").status_code == 200
+def test_rate_limit_is_per_key() -> None:
+    noisy = api_key_create(name="noisy", scopes=["read"], rate_limit_per_minute=1).api_key
+    quiet = api_key_create(name="quiet", scopes=["read"], rate_limit_per_minute=1).api_key
+    assert rate_limit_check(api_key=noisy, now=IN_A_WINDOW) == 1
+    with pytest.raises(RateLimitExceeded):
+        rate_limit_check(api_key=noisy, now=IN_A_WINDOW)
+    assert rate_limit_check(api_key=quiet, now=IN_A_WINDOW) == 1  # its own counter
 
 
 def test_the_counter_is_one_shared_row_per_key_and_window() -> None:
@@ -68,7 +77,11 @@ def test_daily_episode_quota_is_a_distinct_429(make_agent: Callable[..., Agent])
     response = agent.send("POST", "/episodes", EPISODE)
     body = response.json()
     assert body["error"] == "quota_exceeded" and body["extra"]["quota"] == 2
-    assert int(response["Retry-After"]) >= 1 and body["extra"]["resets_at"].endswith("+00:00")
+    # The quota resets at the next UTC midnight; Retry-After counts down to it.
+    midnight = datetime.combine(datetime.now(UTC).date() + timedelta(days=1), dt_time(), UTC)
+    assert body["extra"]["resets_at"] == midnight.isoformat()
+    to_midnight = (midnight - datetime.now(UTC)).total_seconds()
+    assert to_midnight <= int(response["Retry-After"]) <= to_midnight + 2
     assert Episode.objects.count() == 2
     assert agent.send("GET", "/episodes").status_code == 200  # reads are not counted
 
@@ -81,8 +94,6 @@ def test_a_refused_creation_does_not_use_quota(make_agent: Callable[..., Agent])
 
 
 def test_quota_window_is_the_utc_day() -> None:
-    from memoryadmin.apikeys.services import api_key_create
-
     api_key = api_key_create(name="q", scopes=["write"], daily_episode_quota=1).api_key
     late = datetime(2030, 1, 1, 23, 59, 59, tzinfo=UTC)
     assert episode_quota_check(api_key=api_key, now=late) == 1

@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis.generation.modes import GenerationMode
 
+from config.wsgi import application
 from memoryadmin.apikeys.services import api_key_create
-from memoryadmin.wsgi import application
 from tests.factories import SUCCESS, make_episode, step
 
 EXAMPLES = 60

@@ -58,7 +58,7 @@ def console_server(
     port = free_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("TURSO_", "LIBSQL_"))},
-        "DJANGO_SETTINGS_MODULE": "memoryadmin.settings",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
         "MEMORYADMIN_DATA_DIR": str(data),
         "LIBSQL_DATABASE_PATH": str(db_name),
         "REDB_CACHE_PATH": str(data / "cache.redb"),

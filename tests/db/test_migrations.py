@@ -34,3 +34,25 @@ def test_migrations_reverse_to_zero_and_apply_again() -> None:
 @pytest.mark.django_db
 def test_no_model_changes_lack_a_migration() -> None:
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pattern_hashes_are_recomputed_with_the_use_counts() -> None:
+    """0005: a pattern hashed before the use counts were hashed gets today's hash
+    and a new change marker (so a full verify passes and the sync rewrites it)."""
+    from episodes.changes import current_change_seq
+    from episodes.learning.patterns import pattern_hash
+    from episodes.models import Pattern
+    from tests.factories import SUCCESS, make_episode, step
+
+    make_episode(steps=[step("grep"), step("pytest")], outcome=SUCCESS)
+    Pattern.objects.update(content_hash="hashed-without-use-counts", times_retrieved=3)
+    marker = current_change_seq()
+    call_command("migrate", "episodes", "0004", verbosity=0)
+    call_command("migrate", "episodes", "0005", verbosity=0)
+    patterns = list(Pattern.objects.order_by("pk"))
+    assert patterns and all(p.content_hash == pattern_hash(p) for p in patterns)
+    assert sorted(p.change_seq for p in patterns) == list(
+        range(marker + 1, marker + 1 + len(patterns))
+    )
+    assert current_change_seq() == marker + len(patterns)

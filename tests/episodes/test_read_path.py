@@ -6,8 +6,8 @@ import pytest
 
 from episodes.payloads import episode_payload
 from episodes.selectors import episode_read
+from hotcache import cache
 from memoryadmin.exceptions import NotFound
-from sync import cache
 from tests.factories import SUCCESS, make_episode, step
 
 pytestmark = pytest.mark.django_db

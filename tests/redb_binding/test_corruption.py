@@ -29,8 +29,11 @@ mode, paths = sys.argv[1], sys.argv[2:]
 
 def read_everything(handle):
     for table in handle.list_tables():
-        handle.scan(table)
-        handle.count(table)
+        if mode == "reader":
+            handle.scan(table)
+        else:
+            handle.get_many(table, handle.keys(table))
+            handle.count(table)
         handle.get_many(table, [b"k00001", b"k02999"])
 
 for n, path in enumerate(paths):

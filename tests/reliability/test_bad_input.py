@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from memoryadmin.api import api
+from config.api import api
 from tests.api.conftest import STEP, SUCCESS
 from tests.reliability.conftest import api_key, bearer, snapshot
 from tests.reliability.urlwalk import Route, api_operations

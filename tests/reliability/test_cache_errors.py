@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import redb_cache
 
-from sync import cache
+from hotcache import cache
 
 
 def _items(start: int, n: int = 200) -> list[tuple[str, Any, str]]:

@@ -8,6 +8,7 @@ import os
 import selectors
 import subprocess
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,17 @@ class HranaServer:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def advance_clock(self, seconds: float) -> None:
+        """Move the server's idle clock forward: streams idle past the TTL now expire."""
+        request = urllib.request.Request(
+            f"{self.url}/_test/clock",
+            data=json.dumps({"advance": seconds}).encode(),
+            headers={"Authorization": f"Bearer {self.token}"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=5) as response:
+            assert response.status == 200
 
     def requests(self) -> list[dict[str, Any]]:
         """Every request the server received, in order (bodies, never headers)."""

@@ -11,6 +11,11 @@ token gets 401, and statements sqld refuses are refused (hrana_sql.py).
 Not implemented: the protobuf encodings, Hrana over WebSocket, sqld's
 write-transaction timeout, replication indexes, ``base_url`` redirects.
 
+Test-only (not sqld): ``POST /_test/clock`` with ``{"advance": seconds}`` moves
+the server's idle clock forward and expires what is now past the TTL, so a
+test sees a stream expire without sleeping through the TTL. It needs the
+token and is left out of the request log (which records client traffic).
+
 libsql 0.1.11 sends, per statement: a "describe" (its column names become
 ``cursor.description``), then rows through /v3/cursor, or other statements
 as a one-step "batch" + "get_autocommit" (+ "close" outside a transaction);
@@ -45,6 +50,7 @@ from tests.remote.hrana_stream import Stream
 
 PIPELINE_PATHS = ("/v2/pipeline", "/v3/pipeline")
 VERSION_PATHS = ("/v2", "/v3")
+CLOCK_PATH = "/_test/clock"
 
 
 class HttpError(Exception):
@@ -64,6 +70,10 @@ class Streams:
         self.busy_timeout = busy_timeout
         self.open: dict[str, Stream] = {}
         self.expired: deque[str] = deque(maxlen=1024)
+        self.skew = 0.0  # seconds the test moved the clock forward (CLOCK_PATH)
+
+    def now(self) -> float:
+        return time.monotonic() + self.skew
 
     def acquire(self, baton: str | None) -> Stream:
         if baton is None:
@@ -77,13 +87,13 @@ class Streams:
 
     def release(self, stream: Stream) -> str:
         baton = secrets.token_urlsafe(24)
-        stream.last_used = time.monotonic()
+        stream.last_used = self.now()
         self.open[baton] = stream
         return baton
 
     def expire_idle(self) -> None:
         """Close streams idle longer than the TTL (rolling back their transactions)."""
-        now = time.monotonic()
+        now = self.now()
         for baton, stream in list(self.open.items()):
             if now - stream.last_used > self.ttl:
                 del self.open[baton]
@@ -166,9 +176,16 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             self._send_json(400, {"error": "the request body is not valid JSON"})
             return
-        self.server.log("POST", path, body)
+        if path != CLOCK_PATH:
+            self.server.log("POST", path, body)
         if not self._authorized():
             self._send_json(401, {"error": "Authentication failed: the token is not valid"})
+            return
+        if path == CLOCK_PATH:
+            with self.server.lock:
+                self.server.streams.skew += float(body.get("advance", 0))
+                self.server.streams.expire_idle()
+                self._send_json(200, {"skew": self.server.streams.skew})
             return
         try:
             with self.server.lock:

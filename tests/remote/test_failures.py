@@ -70,7 +70,7 @@ def test_server_stopping_mid_use_fails_fast(
 def test_idle_transaction_past_stream_expiry_is_rolled_back(
     server_factory: Callable[..., HranaServer], remote_alias: Callable[..., str]
 ) -> None:
-    server = server_factory(stream_ttl=0.5)
+    server = server_factory(stream_ttl=10)
     alias = remote_alias(server)
     conn = connections[alias]
     with conn.cursor() as cursor:
@@ -78,7 +78,7 @@ def test_idle_transaction_past_stream_expiry_is_rolled_back(
     with pytest.raises(OperationalError, match="expired"), transaction.atomic(using=alias):
         with conn.cursor() as cursor:
             cursor.execute("INSERT INTO t VALUES (1)")
-        time.sleep(1.2)  # the server closes the idle stream, rolling it back
+        server.advance_clock(11)  # idle past the TTL: the server closes it, rolling it back
         with conn.cursor() as cursor:
             cursor.execute("INSERT INTO t VALUES (2)")
     # The ROLLBACK failed too (the libsql connection keeps the dead stream's
@@ -96,13 +96,13 @@ def test_idle_autocommit_connection_after_a_select_needs_a_reconnect(
     """A SELECT leaves the client's stream open (libsql 0.1.11 reads rows through
     /v3/cursor and keeps the baton); once the server expires it, the next
     statement on that connection fails until Django reconnects."""
-    server = server_factory(stream_ttl=0.5)
+    server = server_factory(stream_ttl=10)
     alias = remote_alias(server)
     conn = connections[alias]
     with conn.cursor() as cursor:
         cursor.execute("SELECT 1")
         assert cursor.fetchone() == (1,)
-    time.sleep(1.2)
+    server.advance_clock(11)  # idle past the TTL
     with pytest.raises(OperationalError, match="expired"), conn.cursor() as cursor:
         cursor.execute("SELECT 2")
     # CONN_HEALTH_CHECKS' probe at a request's start sees it, and Django reconnects.

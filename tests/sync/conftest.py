@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from episodes.embeddings.store import embedding_upsert
 from episodes.models import Episode
-from sync.cache import DATA_TABLES, HASH_PREFIX, METADATA
+from hotcache.cache import DATA_TABLES, HASH_PREFIX, METADATA
 from sync.models import SyncRun
 from sync.services import sync_run_execute, sync_run_start
 from tests.factories import FAILURE, SUCCESS, make_episode, step

@@ -10,11 +10,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django_q.models import Schedule
 
-from episodes.services import episode_update
-from sync import cache
+from hotcache import cache
 from sync.models import FailedItem, SyncRun
-from sync.services import triggers
-from sync.services.triggers import sync_if_stale
 from tests.sync.conftest import seed
 
 pytestmark = pytest.mark.django_db
@@ -103,23 +100,3 @@ def test_setup_schedules_is_idempotent() -> None:
     assert Schedule.objects.get(name="sync-periodic").minutes == 5
     assert Schedule.objects.get(name="sync-verify-nightly").next_run == next_run
     assert (next_run.hour, next_run.minute) == (3, 30)
-
-
-def test_sync_if_stale_queues_one_run(settings, monkeypatch) -> None:
-    queued: list[int] = []
-
-    def enqueue(run: SyncRun) -> bool:
-        queued.append(run.pk)
-        return True
-
-    monkeypatch.setattr(triggers, "sync_enqueue", enqueue)
-    monkeypatch.setattr(triggers, "_last_check", 0.0)
-    episodes = seed(2)
-    run = sync_if_stale(max_age_seconds=60)  # never synced: stale
-    assert run is not None and queued == [run.pk] and run.trigger == "staleness"
-    assert sync_if_stale(max_age_seconds=60) is None  # throttled within min_interval
-    SyncRun.objects.all().delete()
-    _run("sync_memories")
-    episode_update(episode_id=episodes[0].pk, tags=["new"])
-    monkeypatch.setattr(triggers, "_last_check", 0.0)
-    assert sync_if_stale(max_age_seconds=3600) is None  # behind, but not by long

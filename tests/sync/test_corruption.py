@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sync import cache
+from hotcache import cache
 from sync.models import SyncRun
 from sync.models.runs import Status
 from sync.selectors import validation_latest

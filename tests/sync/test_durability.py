@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import redb_cache
 
-from sync.envelope import unpack
+from hotcache.envelope import unpack
 from tests.conftest import PYTHON, ROOT
 from tests.sync.conftest import dump_cache
 from tests.sync.test_processes import _env, _manage, _sync_json, data, template

@@ -7,8 +7,8 @@ import pytest
 from episodes.models import Heuristic, Pattern
 from episodes.payloads import episode_payload
 from episodes.services import episode_soft_delete, episode_update
-from sync import cache
-from sync.envelope import pack
+from hotcache import cache
+from hotcache.envelope import pack
 from sync.models.runs import Status
 from sync.selectors import validation_latest
 from tests.sync.conftest import dump_cache, embed, seed, sync

@@ -10,7 +10,7 @@ from django.utils import timezone
 from episodes.models import Episode
 from episodes.payloads import episode_payload
 from episodes.services import episode_archive, episode_update
-from sync.envelope import pack
+from hotcache.envelope import pack
 from sync.services.episode_rows import episode_payloads_from_rows
 from tests.factories import SUCCESS, make_episode, step
 from tests.sync.conftest import seed

@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from episodes.models import Embedding, Episode
 from episodes.payloads import episode_payload
+from hotcache import cache
+from hotcache.envelope import pack
 from memoryadmin.exceptions import Conflict
-from sync import cache
-from sync.envelope import pack
 from sync.models import FailedItem
 from sync.models.failures import FailedState
 from sync.models.runs import Status

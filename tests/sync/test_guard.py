@@ -10,7 +10,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from sync import cache
+from hotcache import cache
 from sync.models import SyncRun
 from sync.models.runs import Status
 from sync.services import sync_run_execute, sync_run_start

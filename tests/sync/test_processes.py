@@ -29,7 +29,7 @@ def _env(data: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TURSO_", "LIBSQL_", "REDB_"))}
     env.update(
         MEMORYADMIN_DATA_DIR=str(data),
-        DJANGO_SETTINGS_MODULE="memoryadmin.settings",
+        DJANGO_SETTINGS_MODULE="config.settings",
         PYTHONPATH=str(ROOT),
         LOG_LEVEL="WARNING",
         **extra,
@@ -132,8 +132,6 @@ UNREACHABLE = textwrap.dedent(
     """
     import json, time, django
     django.setup()
-    from django.conf import settings
-    settings.SYNC_BREAKER_COOLDOWN_SECONDS = 0.5
     from sync.services import sync_run_start
     from sync.services.breaker import breaker_state
     out = []
@@ -147,13 +145,12 @@ UNREACHABLE = textwrap.dedent(
 
 RECOVERED = textwrap.dedent(
     """
-    import json, time, django
+    import json, django
     django.setup()
-    from django.conf import settings
-    settings.SYNC_BREAKER_COOLDOWN_SECONDS = 0.5
     from django.core.management import call_command
-    from sync.services.breaker import breaker_state
-    time.sleep(0.6)  # the cool-down passes: the breaker lets a probe through
+    from sync.services.breaker import breaker_allow, breaker_state
+    # The clock reaches the end of the cool-down: the breaker lets a probe through.
+    assert breaker_allow(now=breaker_state().retry_at) and breaker_state().state == "half_open"
     call_command("sync_memories", "--json")
     print(json.dumps(breaker_state().as_dict()))
     """
@@ -182,6 +179,7 @@ def test_unreachable_database_skips_then_retries_after_the_backoff(data: Path) -
     assert not cache_file.exists()  # nothing half-done
     breaker = json.loads((data / "cache.redb.breaker.json").read_text())
     assert breaker["failures"] == 5 and "unreachable" in breaker["last_error"]
+    assert breaker["retry_at"] == breaker["opened_at"] + 60  # the first cool-down (default)
 
     up = _env(data, REDB_CACHE_PATH=str(cache_file))
     proc = subprocess.run(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from episodes.models import Episode, ExecutionStep
-from sync import cache
+from hotcache import cache
 from sync.services import sync_verify
 from sync.services import validation as validation_module
 from tests.sync.conftest import embed, seed, sync

@@ -6,7 +6,7 @@ import pytest
 
 from episodes.changes import current_change_seq
 from episodes.services import episode_soft_delete, episode_update
-from sync import cache
+from hotcache import cache
 from sync.models import SyncRun
 from sync.models.runs import Status, Trigger
 from sync.selectors import cache_freshness

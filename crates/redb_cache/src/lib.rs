@@ -5,7 +5,7 @@
 //! - `range.rs`: scan bounds from a prefix and/or half-open range (pure Rust);
 //! - `store.rs`: opening files, reads, writes and stats on redb (pure Rust);
 //! - `exceptions.rs`, `convert.rs`: the Python exception tree and argument conversion;
-//! - `reads.rs`: the read methods shared by the three classes;
+//! - `reads.rs`: the read methods of `Reader` and `Writer`, written once (`read_pymethods!`);
 //! - `reader.rs`, `writer.rs`, `txn.rs`: the three Python classes.
 //!
 //! Everything touching Python is behind the `extension-module` feature, so `cargo test` runs

@@ -4,13 +4,12 @@ use std::path::PathBuf;
 use std::sync::{PoisonError, RwLock};
 
 use pyo3::prelude::*;
-use pyo3::types::PyBytes;
 use redb::{ReadOnlyDatabase, ReadableDatabase};
 
 use crate::convert::{blocking, read, write};
 use crate::errors::{StoreError, StoreResult, drop_quietly};
-use crate::reads::{self, ScanArgs, TableSource};
-use crate::store::{self, Lookup};
+use crate::reads::{TableSource, read_pymethods};
+use crate::store::{self, ReadTable};
 
 /// A read-only redb file. Thread-safe: the handle sits behind a lock so Django threads may
 /// share one; `close()` waits for reads in flight.
@@ -35,7 +34,7 @@ impl TableSource for Reader {
     fn with_table<T>(
         &self,
         name: &str,
-        op: impl FnOnce(&dyn Lookup) -> StoreResult<T>,
+        op: impl FnOnce(&ReadTable) -> StoreResult<T>,
     ) -> StoreResult<T> {
         let guard = read(&self.db);
         let db = guard.as_ref().ok_or_else(|| StoreError::closed("Reader"))?;
@@ -63,89 +62,21 @@ pub fn open_reader(py: Python<'_>, path: PathBuf) -> PyResult<Reader> {
     })
 }
 
+read_pymethods! {
+    Reader {
+        /// The value stored under `key` in `table`, or None.
+        get;
+        /// The values of `keys` in `table`, in order, None where missing.
+        get_many;
+        /// `(key, value)` pairs in key order, limited to a prefix and/or the range [start, end).
+        scan;
+        /// The names of all tables.
+        list_tables;
+    }
+}
+
 #[pymethods]
 impl Reader {
-    /// The value stored under `key` in `table`, or None.
-    fn get<'py>(
-        &self,
-        py: Python<'py>,
-        table: &str,
-        key: &Bound<'py, PyAny>,
-    ) -> PyResult<Option<Bound<'py, PyBytes>>> {
-        reads::get(py, self, table, key)
-    }
-
-    /// The values of `keys` in `table`, in order, None where missing.
-    fn get_many<'py>(
-        &self,
-        py: Python<'py>,
-        table: &str,
-        keys: &Bound<'py, PyAny>,
-    ) -> PyResult<Vec<Option<Bound<'py, PyBytes>>>> {
-        reads::get_many(py, self, table, keys)
-    }
-
-    /// Whether `table` holds `key`.
-    fn contains(&self, py: Python<'_>, table: &str, key: &Bound<'_, PyAny>) -> PyResult<bool> {
-        reads::contains(py, self, table, key)
-    }
-
-    /// `(key, value)` pairs in key order, limited to a prefix and/or the range [start, end).
-    #[pyo3(signature = (table, *, prefix=None, start=None, end=None, limit=None, reverse=false))]
-    #[allow(clippy::too_many_arguments)]
-    fn scan<'py>(
-        &self,
-        py: Python<'py>,
-        table: &str,
-        prefix: Option<&Bound<'py, PyAny>>,
-        start: Option<&Bound<'py, PyAny>>,
-        end: Option<&Bound<'py, PyAny>>,
-        limit: Option<usize>,
-        reverse: bool,
-    ) -> PyResult<Vec<(Bound<'py, PyBytes>, Bound<'py, PyBytes>)>> {
-        let args = ScanArgs {
-            prefix,
-            start,
-            end,
-            limit,
-            reverse,
-        };
-        reads::scan(py, self, table, &args)
-    }
-
-    /// Keys only, in key order; same bounds as `scan` (values are never copied).
-    #[pyo3(signature = (table, *, prefix=None, start=None, end=None, limit=None, reverse=false))]
-    #[allow(clippy::too_many_arguments)]
-    fn keys<'py>(
-        &self,
-        py: Python<'py>,
-        table: &str,
-        prefix: Option<&Bound<'py, PyAny>>,
-        start: Option<&Bound<'py, PyAny>>,
-        end: Option<&Bound<'py, PyAny>>,
-        limit: Option<usize>,
-        reverse: bool,
-    ) -> PyResult<Vec<Bound<'py, PyBytes>>> {
-        let args = ScanArgs {
-            prefix,
-            start,
-            end,
-            limit,
-            reverse,
-        };
-        reads::keys(py, self, table, &args)
-    }
-
-    /// The number of entries in `table`.
-    fn count(&self, py: Python<'_>, table: &str) -> PyResult<u64> {
-        reads::count(py, self, table)
-    }
-
-    /// The names of all tables.
-    fn list_tables(&self, py: Python<'_>) -> PyResult<Vec<String>> {
-        reads::list_tables(py, self)
-    }
-
     /// Release the file and its lock. Idempotent; later calls raise CacheClosed.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
         blocking(py, || match write(&self.db).take() {

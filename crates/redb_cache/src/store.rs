@@ -72,7 +72,7 @@ pub fn begin_write(
     Ok(txn)
 }
 
-// ---- reads, on a read-only table or a table inside a write transaction ----
+// ---- reads, on any readable table (the binding reads read-only snapshots) ----
 
 pub fn get(table: &impl ReadableTable<Key, Key>, key: &[u8]) -> StoreResult<Option<Bytes>> {
     Ok(table.get(key)?.map(|guard| guard.value().to_vec()))
@@ -83,10 +83,6 @@ pub fn get_many(
     keys: &[&[u8]],
 ) -> StoreResult<Vec<Option<Bytes>>> {
     keys.iter().map(|key| get(table, key)).collect()
-}
-
-pub fn contains(table: &impl ReadableTable<Key, Key>, key: &[u8]) -> StoreResult<bool> {
-    Ok(table.get(key)?.is_some())
 }
 
 pub fn count(table: &impl ReadableTableMetadata) -> StoreResult<u64> {
@@ -138,38 +134,6 @@ pub fn scan_keys(
     }
 }
 
-/// The read operations, object-safe, so one code path serves a read-only table and a table
-/// inside a write transaction alike.
-pub trait Lookup {
-    fn get(&self, key: &[u8]) -> StoreResult<Option<Bytes>>;
-    fn get_many(&self, keys: &[&[u8]]) -> StoreResult<Vec<Option<Bytes>>>;
-    fn contains(&self, key: &[u8]) -> StoreResult<bool>;
-    fn count(&self) -> StoreResult<u64>;
-    fn scan(&self, spec: &ScanSpec<'_>) -> StoreResult<Vec<(Bytes, Bytes)>>;
-    fn scan_keys(&self, spec: &ScanSpec<'_>) -> StoreResult<Vec<Bytes>>;
-}
-
-impl<T: ReadableTable<Key, Key>> Lookup for T {
-    fn get(&self, key: &[u8]) -> StoreResult<Option<Bytes>> {
-        get(self, key)
-    }
-    fn get_many(&self, keys: &[&[u8]]) -> StoreResult<Vec<Option<Bytes>>> {
-        get_many(self, keys)
-    }
-    fn contains(&self, key: &[u8]) -> StoreResult<bool> {
-        contains(self, key)
-    }
-    fn count(&self) -> StoreResult<u64> {
-        count(self)
-    }
-    fn scan(&self, spec: &ScanSpec<'_>) -> StoreResult<Vec<(Bytes, Bytes)>> {
-        scan(self, spec)
-    }
-    fn scan_keys(&self, spec: &ScanSpec<'_>) -> StoreResult<Vec<Bytes>> {
-        scan_keys(self, spec)
-    }
-}
-
 /// Opens an existing table in a read transaction (`TableMissing` otherwise).
 pub fn read_table(txn: &ReadTransaction, name: &str) -> StoreResult<ReadTable> {
     Ok(txn.open_table(table_def(name))?)
@@ -190,8 +154,7 @@ pub fn write_table<'t>(txn: &'t WriteTransaction, name: &str) -> StoreResult<Wri
     Ok(txn.open_table(table_def(name))?)
 }
 
-/// Opens `name` only if it exists: `write_table` would create it, which a read or a delete
-/// must not do.
+/// Opens `name` only if it exists: `write_table` would create it, which a delete must not do.
 pub fn existing_table<'t>(
     txn: &'t WriteTransaction,
     name: &str,
@@ -201,16 +164,6 @@ pub fn existing_table<'t>(
     } else {
         Ok(None)
     }
-}
-
-/// Like `existing_table`, but a missing table is a `TableMissing` error (for reads).
-pub fn required_table<'t>(txn: &'t WriteTransaction, name: &str) -> StoreResult<WriteTable<'t>> {
-    existing_table(txn, name)?.ok_or_else(|| {
-        StoreError::new(
-            ErrorKind::TableMissing,
-            format!("table {name:?} does not exist"),
-        )
-    })
 }
 
 pub fn put_many<'a>(

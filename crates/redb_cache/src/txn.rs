@@ -4,15 +4,13 @@ use std::borrow::Cow;
 use std::sync::{Arc, Mutex};
 
 use pyo3::prelude::*;
-use pyo3::types::PyBytes;
 use redb::WriteTransaction;
 
 use crate::convert::{
     as_slices, blocking, bytes_arg, collect_objects, key_slices, lock, pair_iter,
 };
 use crate::errors::{StoreError, StoreResult, drop_quietly};
-use crate::reads::{self, ScanArgs, TableSource};
-use crate::store::{self, Lookup};
+use crate::store;
 
 /// The transaction, shared with the `Writer` (weakly) so closing the writer can abort it.
 /// `None` once committed or aborted.
@@ -50,26 +48,6 @@ impl Drop for WriteTxn {
         // an uncommitted one aborts it.
         let txn = lock(&self.slot).take();
         drop_quietly(txn);
-    }
-}
-
-impl TableSource for WriteTxn {
-    fn with_table<T>(
-        &self,
-        name: &str,
-        op: impl FnOnce(&dyn Lookup) -> StoreResult<T>,
-    ) -> StoreResult<T> {
-        // Sees this transaction's own uncommitted writes.
-        self.with_txn(|txn| op(&store::required_table(txn, name)?))
-    }
-
-    fn table_names(&self) -> StoreResult<Vec<String>> {
-        self.with_txn(|txn| {
-            Ok(txn
-                .list_tables()?
-                .map(|t| redb::TableHandle::name(&t).to_string())
-                .collect())
-        })
     }
 }
 
@@ -148,87 +126,6 @@ impl WriteTxn {
     /// Delete `table` itself; True if it existed.
     fn drop_table(&self, py: Python<'_>, table: &str) -> PyResult<bool> {
         blocking(py, || self.with_txn(|txn| store::drop_table(txn, table)))
-    }
-
-    /// The value under `key` in `table` as this transaction sees it, or None.
-    fn get<'py>(
-        &self,
-        py: Python<'py>,
-        table: &str,
-        key: &Bound<'py, PyAny>,
-    ) -> PyResult<Option<Bound<'py, PyBytes>>> {
-        reads::get(py, self, table, key)
-    }
-
-    /// The values of `keys` in `table` as this transaction sees them, None where missing.
-    fn get_many<'py>(
-        &self,
-        py: Python<'py>,
-        table: &str,
-        keys: &Bound<'py, PyAny>,
-    ) -> PyResult<Vec<Option<Bound<'py, PyBytes>>>> {
-        reads::get_many(py, self, table, keys)
-    }
-
-    /// Whether `table` holds `key` in this transaction.
-    fn contains(&self, py: Python<'_>, table: &str, key: &Bound<'_, PyAny>) -> PyResult<bool> {
-        reads::contains(py, self, table, key)
-    }
-
-    /// `(key, value)` pairs as this transaction sees them; same bounds as `Reader.scan`.
-    #[pyo3(signature = (table, *, prefix=None, start=None, end=None, limit=None, reverse=false))]
-    #[allow(clippy::too_many_arguments)]
-    fn scan<'py>(
-        &self,
-        py: Python<'py>,
-        table: &str,
-        prefix: Option<&Bound<'py, PyAny>>,
-        start: Option<&Bound<'py, PyAny>>,
-        end: Option<&Bound<'py, PyAny>>,
-        limit: Option<usize>,
-        reverse: bool,
-    ) -> PyResult<Vec<(Bound<'py, PyBytes>, Bound<'py, PyBytes>)>> {
-        let args = ScanArgs {
-            prefix,
-            start,
-            end,
-            limit,
-            reverse,
-        };
-        reads::scan(py, self, table, &args)
-    }
-
-    /// Keys only as this transaction sees them; same bounds as `scan`.
-    #[pyo3(signature = (table, *, prefix=None, start=None, end=None, limit=None, reverse=false))]
-    #[allow(clippy::too_many_arguments)]
-    fn keys<'py>(
-        &self,
-        py: Python<'py>,
-        table: &str,
-        prefix: Option<&Bound<'py, PyAny>>,
-        start: Option<&Bound<'py, PyAny>>,
-        end: Option<&Bound<'py, PyAny>>,
-        limit: Option<usize>,
-        reverse: bool,
-    ) -> PyResult<Vec<Bound<'py, PyBytes>>> {
-        let args = ScanArgs {
-            prefix,
-            start,
-            end,
-            limit,
-            reverse,
-        };
-        reads::keys(py, self, table, &args)
-    }
-
-    /// The number of entries in `table` as this transaction sees it.
-    fn count(&self, py: Python<'_>, table: &str) -> PyResult<u64> {
-        reads::count(py, self, table)
-    }
-
-    /// The names of all tables as this transaction sees them.
-    fn list_tables(&self, py: Python<'_>) -> PyResult<Vec<String>> {
-        reads::list_tables(py, self)
     }
 
     /// Make the writes durable (per the transaction's durability) and end the transaction.

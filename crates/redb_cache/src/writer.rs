@@ -5,13 +5,13 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock, Weak};
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict};
+use pyo3::types::PyDict;
 use redb::{Database, ReadableDatabase};
 
 use crate::convert::{blocking, lock, read, write};
 use crate::errors::{StoreError, StoreResult, drop_quietly};
-use crate::reads::{self, ScanArgs, TableSource};
-use crate::store::{self, Lookup};
+use crate::reads::{TableSource, read_pymethods};
+use crate::store::{self, ReadTable};
 use crate::txn::{TxnSlot, WriteTxn};
 
 /// A redb file opened read-write. Thread-safe. redb allows one write transaction at a time per
@@ -62,7 +62,7 @@ impl TableSource for Writer {
     fn with_table<T>(
         &self,
         name: &str,
-        op: impl FnOnce(&dyn Lookup) -> StoreResult<T>,
+        op: impl FnOnce(&ReadTable) -> StoreResult<T>,
     ) -> StoreResult<T> {
         // A read snapshot: sees committed data only, never the open transaction's writes.
         self.with_db(|db| op(&store::read_table(&db.begin_read()?, name)?))
@@ -86,6 +86,22 @@ pub fn open_writer(py: Python<'_>, path: PathBuf, create: bool) -> PyResult<Writ
         active: Mutex::new(Weak::new()),
         path,
     })
+}
+
+read_pymethods! {
+    Writer {
+        /// The committed value under `key` in `table`, or None.
+        get;
+        /// The committed values of `keys` in `table`, in order, None where missing.
+        get_many;
+        /// Committed keys only, in key order, limited to a prefix and/or the range [start, end)
+        /// (values are never copied).
+        keys;
+        /// The number of committed entries in `table`.
+        count;
+        /// The names of all committed tables.
+        list_tables;
+    }
 }
 
 #[pymethods]
@@ -117,87 +133,6 @@ impl Writer {
             })
         })?;
         Ok(WriteTxn::new(slot))
-    }
-
-    /// The committed value under `key` in `table`, or None.
-    fn get<'py>(
-        &self,
-        py: Python<'py>,
-        table: &str,
-        key: &Bound<'py, PyAny>,
-    ) -> PyResult<Option<Bound<'py, PyBytes>>> {
-        reads::get(py, self, table, key)
-    }
-
-    /// The committed values of `keys` in `table`, in order, None where missing.
-    fn get_many<'py>(
-        &self,
-        py: Python<'py>,
-        table: &str,
-        keys: &Bound<'py, PyAny>,
-    ) -> PyResult<Vec<Option<Bound<'py, PyBytes>>>> {
-        reads::get_many(py, self, table, keys)
-    }
-
-    /// Whether `table` holds `key` (committed data).
-    fn contains(&self, py: Python<'_>, table: &str, key: &Bound<'_, PyAny>) -> PyResult<bool> {
-        reads::contains(py, self, table, key)
-    }
-
-    /// Committed `(key, value)` pairs in key order, limited to a prefix and/or [start, end).
-    #[pyo3(signature = (table, *, prefix=None, start=None, end=None, limit=None, reverse=false))]
-    #[allow(clippy::too_many_arguments)]
-    fn scan<'py>(
-        &self,
-        py: Python<'py>,
-        table: &str,
-        prefix: Option<&Bound<'py, PyAny>>,
-        start: Option<&Bound<'py, PyAny>>,
-        end: Option<&Bound<'py, PyAny>>,
-        limit: Option<usize>,
-        reverse: bool,
-    ) -> PyResult<Vec<(Bound<'py, PyBytes>, Bound<'py, PyBytes>)>> {
-        let args = ScanArgs {
-            prefix,
-            start,
-            end,
-            limit,
-            reverse,
-        };
-        reads::scan(py, self, table, &args)
-    }
-
-    /// Committed keys only; same bounds as `scan` (values are never copied).
-    #[pyo3(signature = (table, *, prefix=None, start=None, end=None, limit=None, reverse=false))]
-    #[allow(clippy::too_many_arguments)]
-    fn keys<'py>(
-        &self,
-        py: Python<'py>,
-        table: &str,
-        prefix: Option<&Bound<'py, PyAny>>,
-        start: Option<&Bound<'py, PyAny>>,
-        end: Option<&Bound<'py, PyAny>>,
-        limit: Option<usize>,
-        reverse: bool,
-    ) -> PyResult<Vec<Bound<'py, PyBytes>>> {
-        let args = ScanArgs {
-            prefix,
-            start,
-            end,
-            limit,
-            reverse,
-        };
-        reads::keys(py, self, table, &args)
-    }
-
-    /// The number of committed entries in `table`.
-    fn count(&self, py: Python<'_>, table: &str) -> PyResult<u64> {
-        reads::count(py, self, table)
-    }
-
-    /// The names of all committed tables.
-    fn list_tables(&self, py: Python<'_>) -> PyResult<Vec<String>> {
-        reads::list_tables(py, self)
     }
 
     /// Verify every page checksum and rebuild allocator state. True if the file was intact,

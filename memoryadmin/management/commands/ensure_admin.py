@@ -7,17 +7,16 @@ import secrets
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
+
+from memoryadmin.roles import ADMIN, OPERATOR
 
 
 class Command(BaseCommand):
     help = "Create the first admin user (MEMORYADMIN_ADMIN_USER / _PASSWORD) if no admin exists."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from django.contrib.auth.models import Group
-
-        from memoryadmin.roles import ADMIN, OPERATOR
-
         for role in (OPERATOR, ADMIN):  # the console's roles are these groups
             Group.objects.get_or_create(name=role)
         users = get_user_model()

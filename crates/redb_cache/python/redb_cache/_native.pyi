@@ -5,8 +5,8 @@ Conventions shared by every class:
 - Keys and values are ``bytes``; ``str`` (stored as UTF-8) and ``bytearray`` are accepted
   too. Reads always return ``bytes``.
 - Keys sort as raw bytes, lexicographically.
-- Reads (``get``, ``get_many``, ``contains``, ``scan``, ``count``) of a table that does not
-  exist raise ``TableMissing``, consistently: a missing table is not an empty one. Reads never
+- Reads (``get``, ``get_many``, ``scan``, ``keys``, ``count``) of a table that does not exist
+  raise ``TableMissing``, consistently: a missing table is not an empty one. Reads never
   create tables. Deleting writes (``delete``, ``delete_many``, ``clear``) of a missing table
   do nothing and return ``False`` / ``0``.
 - Every call into redb releases the GIL; objects may be shared between threads.
@@ -111,9 +111,6 @@ class Reader:
     def get_many(self, table: str, keys: Iterable[_Bytes]) -> list[bytes | None]:
         """The values of ``keys`` in ``table``, in order, None where missing."""
 
-    def contains(self, table: str, key: _Bytes) -> bool:
-        """Whether ``table`` holds ``key``. ``TableMissing`` if no such table."""
-
     def scan(
         self,
         table: str,
@@ -130,21 +127,6 @@ class Reader:
         bound a half-open range; given together they intersect. ``limit`` caps the count
         (taken from the far end when reversed).
         """
-
-    def keys(
-        self,
-        table: str,
-        *,
-        prefix: _Bytes | None = None,
-        start: _Bytes | None = None,
-        end: _Bytes | None = None,
-        limit: int | None = None,
-        reverse: bool = False,
-    ) -> list[bytes]:
-        """Keys only, in key order; bounds as in ``scan``. Values are never copied."""
-
-    def count(self, table: str) -> int:
-        """The number of entries in ``table``. ``TableMissing`` (not 0) if no such table."""
 
     def list_tables(self) -> list[str]:
         """The names of all tables."""
@@ -198,21 +180,6 @@ class Writer:
     def get_many(self, table: str, keys: Iterable[_Bytes]) -> list[bytes | None]:
         """The committed values of ``keys`` in ``table``, None where missing."""
 
-    def contains(self, table: str, key: _Bytes) -> bool:
-        """Whether ``table`` holds ``key`` (committed data)."""
-
-    def scan(
-        self,
-        table: str,
-        *,
-        prefix: _Bytes | None = None,
-        start: _Bytes | None = None,
-        end: _Bytes | None = None,
-        limit: int | None = None,
-        reverse: bool = False,
-    ) -> list[tuple[bytes, bytes]]:
-        """Committed ``(key, value)`` pairs; bounds as in ``Reader.scan``."""
-
     def keys(
         self,
         table: str,
@@ -263,7 +230,7 @@ class WriteTxn:
     """One write transaction. As a context manager: commit on success, abort on exception.
 
     After ``commit()`` or ``abort()`` (or the writer's ``close()``) every method raises
-    ``TransactionClosed``. Reads inside it see its own uncommitted writes.
+    ``TransactionClosed``. It has no reads: the ``Writer``'s reads see committed data.
     """
 
     @property
@@ -292,45 +259,6 @@ class WriteTxn:
 
     def drop_table(self, table: str) -> bool:
         """Delete the table itself; True if it existed."""
-
-    def get(self, table: str, key: _Bytes) -> bytes | None:
-        """The value under ``key`` as this transaction sees it, or None."""
-
-    def get_many(self, table: str, keys: Iterable[_Bytes]) -> list[bytes | None]:
-        """The values of ``keys`` as this transaction sees them."""
-
-    def contains(self, table: str, key: _Bytes) -> bool:
-        """Whether ``table`` holds ``key`` in this transaction."""
-
-    def scan(
-        self,
-        table: str,
-        *,
-        prefix: _Bytes | None = None,
-        start: _Bytes | None = None,
-        end: _Bytes | None = None,
-        limit: int | None = None,
-        reverse: bool = False,
-    ) -> list[tuple[bytes, bytes]]:
-        """``(key, value)`` pairs as this transaction sees them; bounds as in ``Reader.scan``."""
-
-    def keys(
-        self,
-        table: str,
-        *,
-        prefix: _Bytes | None = None,
-        start: _Bytes | None = None,
-        end: _Bytes | None = None,
-        limit: int | None = None,
-        reverse: bool = False,
-    ) -> list[bytes]:
-        """Keys as this transaction sees them; bounds as in ``Reader.scan``."""
-
-    def count(self, table: str) -> int:
-        """The number of entries in ``table`` as this transaction sees it."""
-
-    def list_tables(self) -> list[str]:
-        """The names of all tables as this transaction sees them."""
 
     def commit(self) -> None:
         """Commit (durable per the transaction's durability) and end the transaction."""

@@ -8,8 +8,7 @@ from typing import Any
 
 import libsql
 
-from . import dbapi
-from .dbapi import InterfaceError, engine_errors
+from .errors import InterfaceError, ProgrammingError, engine_errors
 from .params import bind
 
 _FETCH_CHUNK = 256
@@ -153,7 +152,7 @@ class Cursor:
 
     def _check_open(self) -> None:
         if self._closed:
-            raise dbapi.ProgrammingError("cannot operate on a closed cursor")
+            raise ProgrammingError("cannot operate on a closed cursor")
         self.connection._check_open()
 
 
@@ -270,3 +269,8 @@ class Connection:
     def isolation_level(self, level: str | None) -> None:
         self._check_open()
         self._manual = level is not None
+
+
+def connect(**kwargs: Any) -> Connection:
+    """Open a libsql connection wrapped for Django (the DB-API ``connect``)."""
+    return Connection.open(**kwargs)

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
-from .dbapi import ProgrammingError
+from .errors import ProgrammingError
 
 _PLACEHOLDER = re.compile(r"%%|%s|%\((\w+)\)s")
 # libsql binds Python ints outside the signed 32-bit range as REAL, losing

@@ -14,7 +14,7 @@ import ssl
 import time
 from urllib.parse import urlsplit
 
-from .dbapi import OperationalError
+from .errors import OperationalError
 
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 _recent_failure: dict[str, tuple[float, str]] = {}

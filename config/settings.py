@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
-from memoryadmin.config import database_settings, env_bool, env_int, secret_key
+from config.env import database_settings, env_bool, env_int, secret_key
+from memoryadmin.csp import DEFAULT_POLICY
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("MEMORYADMIN_DATA_DIR") or BASE_DIR / "data")
@@ -37,6 +39,8 @@ if env_bool("DJANGO_SECURE", False):
     if env_bool("DJANGO_BEHIND_TLS_PROXY", False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
+# Scripts from this origin only (see memoryadmin/csp.py for why styles differ).
+CONTENT_SECURITY_POLICY = os.environ.get("DJANGO_CSP", "").strip() or DEFAULT_POLICY
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -52,13 +56,16 @@ INSTALLED_APPS = [
     "template_partials",
     "ninja",
     "django_q",
+    "axes",
     "memoryadmin",
     "episodes",
     "sync",
+    "console",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "memoryadmin.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -68,10 +75,26 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "memoryadmin.audit.middleware.AuditActorMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "memoryadmin.urls"
-WSGI_APPLICATION = "memoryadmin.wsgi.application"
+# Login throttling (console and /admin, by django-axes): after LOGIN_FAILURE_LIMIT
+# wrong passwords for one account, or from one address, logins stop for
+# LOGIN_LOCKOUT_MINUTES, the right password included; a success resets the count.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
     {
@@ -113,15 +136,17 @@ STATIC_ROOT = DATA_DIR / "staticfiles"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 
-# The redb hot cache (see sync/cache.py).
+# The redb hot cache (see hotcache/cache.py).
 REDB_CACHE_PATH = Path(os.environ.get("REDB_CACHE_PATH") or DATA_DIR / "cache.redb")
 MAX_EPISODES_CACHE = env_int("MAX_EPISODES_CACHE", 1000, minimum=1)
 # Queue a write-behind task after each episode write (debounced to one per 2 s
 # per process), so the cache follows the database within seconds.
 CACHE_WRITE_BEHIND = env_bool("CACHE_WRITE_BEHIND", True)
-# A read that finds the cache staler than SYNC_STALE_SECONDS queues a sync
-# (checked at most every 30 s per process).
-SYNC_ON_STALE_READ = env_bool("SYNC_ON_STALE_READ", True)
+# Retrieval counts (patterns' times_retrieved) are tallied per process and
+# handed to the cluster at most once per this many seconds (reads write nothing).
+RETRIEVAL_COUNT_FLUSH_SECONDS = env_int("RETRIEVAL_COUNT_FLUSH_SECONDS", 10, minimum=1)
+# The cache counts as stale (GET /sync/freshness) when it lags the database by
+# more than this; reads never trigger a sync (the schedules and write-behind do).
 SYNC_STALE_SECONDS = env_int("SYNC_STALE_SECONDS", 600, minimum=1)
 
 # django-q2: the ORM broker by default (the queue lives in the same libSQL

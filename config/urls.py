@@ -1,15 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from memoryadmin import console, views
-from memoryadmin.api import api
+from config.api import api
+from console import views as console_views
 
 urlpatterns = [
-    path("", include(console)),
+    path("", include("console.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("episodes/", include("episodes.urls")),
     path("sync/", include("sync.urls")),
-    path("healthz", views.healthz, name="healthz"),
+    path("healthz", console_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

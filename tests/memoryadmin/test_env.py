@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from memoryadmin.config import database_settings
+from config.env import database_settings
 from tests.conftest import PYTHON, ROOT
 
 

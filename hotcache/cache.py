@@ -28,7 +28,7 @@ from typing import Any
 import redb_cache
 from django.conf import settings
 
-from sync.envelope import EnvelopeError, pack, unpack
+from hotcache.envelope import EnvelopeError, pack, unpack
 
 log = logging.getLogger(__name__)
 

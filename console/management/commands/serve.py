@@ -1,5 +1,10 @@
 """Run the web server and the django-q2 cluster together; Ctrl-C stops both.
 
+Both run in one process group of their own (with every process they fork:
+gunicorn's workers, django-q2's sentinel, workers, monitor and pusher), so a
+stop reaches the whole tree: TERM to the group, then KILL to whatever is left
+at the deadline (a task stuck in a database call cannot keep anything alive).
+
 The web side runs gunicorn with *sync process workers*: libsql keeps the GIL
 while it waits on a locked database, so threads in one process would stall
 each other, while separate processes write side by side.
@@ -9,12 +14,15 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import sys
 import time
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
+
+from console.processes import ProcessGroup
+from sync.services import sync_startup
 
 
 class Command(BaseCommand):
@@ -27,18 +35,20 @@ class Command(BaseCommand):
             "--timeout", type=int, default=int(os.environ.get("WEB_TIMEOUT_SECONDS", "30"))
         )
         parser.add_argument("--no-cluster", action="store_true", help="do not start django-q2")
+        parser.add_argument(
+            "--stop-timeout",
+            type=float,
+            default=float(os.environ.get("SERVE_STOP_TIMEOUT_SECONDS", "10")),
+            help="seconds the children get to stop after TERM before the whole tree is killed",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from django.core.management import call_command
-
-        from sync.services import sync_startup
-
         if not options["no_cluster"]:
             call_command("setup_schedules", verbosity=0)
             sync_startup()  # only enqueues: the cluster runs it
         python = sys.executable
         web = [
-            python, "-m", "gunicorn", "memoryadmin.wsgi:application",
+            python, "-m", "gunicorn", "config.wsgi:application",
             "--bind", options["bind"],
             "--workers", str(options["workers"]),
             "--worker-class", "sync",
@@ -46,31 +56,26 @@ class Command(BaseCommand):
             "--timeout", str(options["timeout"]),
             "--access-logfile", "-",
         ]  # fmt: skip
-        children = [subprocess.Popen(web)]
-        if not options["no_cluster"]:
-            children.append(subprocess.Popen([python, "manage.py", "qcluster"]))
-        self.stdout.write(f"memory admin on http://{options['bind']}  (Ctrl-C stops)")
         stopping = False
 
         def stop(signum: int, frame: Any) -> None:
             nonlocal stopping
             stopping = True
 
+        # Handlers first: a signal during start-up still stops what was started.
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
+        group = ProcessGroup()
         try:
-            while not stopping and all(child.poll() is None for child in children):
+            group.start(web)
+            if not options["no_cluster"]:
+                group.start([python, "manage.py", "qcluster"])
+            self.stdout.write(f"memory admin on http://{options['bind']}  (Ctrl-C stops)")
+            while not stopping and group.all_running():
                 time.sleep(0.2)
         finally:
-            for child in children:
-                if child.poll() is None:
-                    child.send_signal(signal.SIGTERM)
-            deadline = time.monotonic() + 10
-            for child in children:
-                try:
-                    child.wait(timeout=max(deadline - time.monotonic(), 0.1))
-                except subprocess.TimeoutExpired:
-                    child.kill()
+            group.stop(deadline=options["stop_timeout"])
+        children = group.children
         failed = [str(c.args) for c in children if c.returncode not in (0, -15, None)]
         if failed and not stopping:
             raise SystemExit(f"a child process exited unexpectedly: {failed}")

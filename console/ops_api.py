@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema, Status
 
+from console.metrics import metrics_render
 from memoryadmin.apikeys.auth import scoped
 from memoryadmin.apikeys.errors import ErrorOut
 from memoryadmin.apikeys.models import Scope
 from memoryadmin.health import database_health
-from memoryadmin.ops import metrics
 from memoryadmin.ops.health import cache_health, database_deadline_ms, scheduler_health
 
 router = Router(tags=["operations"])
@@ -69,4 +70,4 @@ def health_view(request: HttpRequest) -> Status[HealthOut]:
     },
 )
 def metrics_view(request: HttpRequest) -> HttpResponse:
-    return HttpResponse(metrics.render(), content_type=PROMETHEUS)
+    return HttpResponse(metrics_render(pid=os.getpid()), content_type=PROMETHEUS)

@@ -1,27 +1,17 @@
-"""The overview page: what an operator checks first."""
+"""Pages that compose several apps: the overview (what an operator checks first)
+and the unauthenticated liveness probe."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.urls import path
 from django.views.decorators.http import require_GET
 
 from episodes import charts, stats
-from memoryadmin import console_admin
+from hotcache import cache
+from memoryadmin.health import database_health
 from memoryadmin.roles import operator_required
-from sync import cache
-
-app_name = "console"
-
-
-def _sync_overview() -> dict[str, Any]:
-    """Freshness, last run, retry queue and sync charts (from the sync app)."""
-    from sync.overview import sync_overview
-
-    return sync_overview()
+from sync.overview import sync_overview
 
 
 @require_GET
@@ -38,14 +28,18 @@ def overview(request: HttpRequest) -> HttpResponse:
         ),
         "domain_chart": charts.success_rate_chart(stats.success_rate_by("domain"), by="domain"),
         "cache_hit_ratio": (counters.get("hit", 0) / reads) if reads else None,
-        "sync": _sync_overview(),
+        "sync": sync_overview(),
     }
     return render(request, "console/overview.html", context)
 
 
-urlpatterns = [
-    path("", overview, name="overview"),
-    path("keys/", console_admin.api_keys, name="api_keys"),
-    path("keys/<int:key_id>/revoke", console_admin.api_key_revoke_view, name="api_key_revoke"),
-    path("audit/", console_admin.audit_log, name="audit_log"),
-]
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness of the database: 200 with a ping, or 503 (never a hang)."""
+    database = database_health()
+    body = {
+        "status": "ok" if database["ok"] else "unavailable",
+        "engine": "libsql",
+        "database": database,
+    }
+    return JsonResponse(body, status=200 if database["ok"] else 503)

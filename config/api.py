@@ -13,6 +13,7 @@ import json
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse
@@ -21,11 +22,11 @@ from ninja import NinjaAPI, Router
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 
+from console.ops_api import router as ops_router
 from episodes.api import router as episodes_router
 from memoryadmin.apikeys.api import router as keys_router
 from memoryadmin.apikeys.errors import DEFAULT_CODES, error_body, error_headers
 from memoryadmin.exceptions import ApplicationError
-from memoryadmin.ops_api import router as ops_router
 from sync.api import router as sync_router
 
 log = logging.getLogger(__name__)
@@ -126,8 +127,6 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 @api.exception_handler(RequestDataTooBig)
 def request_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
-    from django.conf import settings
-
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     return _respond(
         request,
