@@ -2,26 +2,31 @@
 
 Every failure is ``{"error": code, "message": ..., "extra": {...}}``:
 400 malformed JSON or a broken rule, 401/403 auth and scopes, 404 unknown ids,
-409 state conflicts, 413 oversize bodies, 422 schema violations (with the
-field path), 429 rate limits (``rate_limit_exceeded``) and quotas
+409 state conflicts, 411 a chunked body the server cannot read, 413 oversize
+bodies, 415 a body that is not JSON, 422 schema violations and unstorable JSON
+(NUL, lone surrogates, overflowing numbers, deep nesting; see config/api_input.py),
+both with the field path, 429 rate limits (``rate_limit_exceeded``) and quotas
 (``quota_exceeded``) with ``Retry-After``, 503 when the database is unreachable.
+HEAD is answered on every GET operation, like GET without the body.
 """
 
 from __future__ import annotations
 
-import json
+import functools
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse
-from django.utils.datastructures import MultiValueDict
+from django.http.response import HttpResponseBase
+from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI, Router
 from ninja.errors import AuthenticationError, HttpError, ValidationError
-from ninja.parser import Parser
 
+from config.api_input import RULES, JSONParser, read_unsized_body
 from console.ops_api import router as ops_router
 from episodes.api import router as episodes_router
 from memoryadmin.apikeys.api import router as keys_router
@@ -32,38 +37,46 @@ from sync.api import router as sync_router
 log = logging.getLogger(__name__)
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
+class MemoryAPI(NinjaAPI):
+    @property
+    def urls(self) -> tuple[list[URLResolver | URLPattern], str, str]:
+        """ninja's URL patterns minus the duplicates ``answer_head`` adds: ninja makes a
+        pattern per operation, and a HEAD twin shares its GET's route and name."""
+        patterns, app_name, namespace = super().urls
+        seen: set[tuple[str, str | None]] = set()
+        unique = []
+        for pattern in patterns:
+            key = (str(pattern.pattern), getattr(pattern, "name", None))
+            if key not in seen:
+                seen.add(key)
+                unique.append(pattern)
+        return unique, app_name, namespace
 
 
-class JSONParser(Parser):
-    """Strict input: JSON without NaN/Infinity (SQLite's JSON would refuse them later),
-    and a scalar query parameter given twice is a list (so a 422), not its last value."""
-
-    def parse_body(self, request: HttpRequest) -> Any:
-        return json.loads(request.body, parse_constant=_reject_constant)
-
-    def parse_querydict(
-        self, data: MultiValueDict[str, Any], list_fields: list[str], request: HttpRequest
-    ) -> dict[str, Any]:
-        result: dict[str, Any] = {}
-        for key in data:
-            values = data.getlist(key)
-            result[key] = values if key in list_fields or len(values) > 1 else values[0]
-        return result
-
-
-api = NinjaAPI(
+api = MemoryAPI(
     title="memory admin API",
     version="1",
     urls_namespace="api",
     description=(
         "Episodic memory for AI agents: episodes, retrieval, learning, operations. "
         "Authenticate with `Authorization: Bearer ma_live_…` (an API key with scopes "
-        "read, write, sync, admin) or a staff session with its CSRF token."
+        "read, write, sync, admin) or a staff session with its CSRF token. " + RULES
     ),
     parser=JSONParser(),
 )
+
+
+def answer_head(router: Router) -> Router:
+    """Give every GET operation a HEAD twin: the same operation (auth, scopes, rate
+    limits), left out of the OpenAPI schema; ``_guard`` drops its body."""
+    for path_view in router.path_operations.values():
+        for operation in list(path_view.operations):
+            if "GET" in operation.methods:
+                head = operation.clone()
+                head.methods = ["HEAD"]
+                head.include_in_schema = False
+                path_view.operations.append(head)
+    return router
 
 
 def _respond(
@@ -118,7 +131,11 @@ def authentication_error(request: HttpRequest, exc: AuthenticationError) -> Http
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    # ninja's own: 400 "Cannot parse request body", 403 "CSRF check Failed".
+    # ninja's own: 400 "Cannot parse request body", 403 "CSRF check Failed". ninja
+    # turns whatever the parser raises into that 400; the parser's own refusals
+    # (415, 422 naming the field) are its cause.
+    if isinstance(exc.__cause__, ApplicationError):
+        return application_error(request, exc.__cause__)
     message = str(exc)
     if exc.status_code == 400:
         message = "the request body is not valid JSON"
@@ -142,13 +159,33 @@ def database_unavailable(request: HttpRequest, exc: OperationalError) -> HttpRes
     return _respond(request, 503, body, **{"Retry-After": "1"})
 
 
-api.add_router("", episodes_router)
-api.add_router("", ops_router)
-api.add_router("", keys_router)
-api.add_router("", sync_router)
+def _guard(run: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Around every operation, before authentication and parsing: read a chunked body
+    (or refuse it with a JSON 411/413); after it: a HEAD answer loses its body."""
 
-# Mount new routers above this line: the fallback below answers every other
-# path under /api/v1/ with a JSON 404 and must stay last.
+    @functools.wraps(run)
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        try:
+            read_unsized_body(request)
+        except (ApplicationError, RequestDataTooBig) as exc:
+            return api.on_exception(request, exc)
+        response = run(request, *args, **kwargs)
+        if request.method == "HEAD" and isinstance(response, HttpResponse):
+            response["Content-Length"] = str(len(response.content))
+            response.content = b""
+        return response
+
+    return guarded
+
+
+api.add_decorator(_guard, mode="view")
+api.add_router("", answer_head(episodes_router))
+api.add_router("", answer_head(ops_router))
+api.add_router("", answer_head(keys_router))
+api.add_router("", answer_head(sync_router))
+
+# Mount new routers above this line, through answer_head(): the fallback below
+# answers every other path under /api/v1/ with a JSON 404 and must stay last.
 fallback = Router()
 
 
@@ -159,4 +196,4 @@ def not_found(request: HttpRequest, rest: str) -> HttpResponse:
     return _respond(request, 404, _body(404, f"no API endpoint at /{rest}", {"path": request.path}))
 
 
-api.add_router("", fallback)
+api.add_router("", answer_head(fallback))

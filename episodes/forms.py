@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django import forms
 
+from episodes import limits
 from episodes.models.episode import TaskType, Verdict
 from episodes.models.learning import PatternKind
 from episodes.selectors import EpisodeFilters
@@ -40,21 +43,51 @@ class EpisodeFilterForm(forms.Form):
         return not (self.is_valid() and self.cleaned_data.get("sort") == "oldest")
 
 
+class EpisodeIdsField(forms.Field):
+    """Checked boxes of episode ids: each one a UUID (else the form says which is not),
+    duplicates dropped, in the order sent."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {
+        "required": "select at least one episode",
+        "invalid": "%(value)s is not an episode id",
+    }
+
+    def to_python(self, value: object) -> list[UUID]:
+        values = value if isinstance(value, list | tuple) else [value] if value else []
+        ids: list[UUID] = []
+        for item in values:
+            try:
+                ids.append(UUID(str(item)))
+            except ValueError:
+                raise forms.ValidationError(
+                    self.error_messages["invalid"], code="invalid", params={"value": str(item)[:60]}
+                ) from None
+        return list(dict.fromkeys(ids))
+
+
 class BulkActionForm(forms.Form):
     action = forms.ChoiceField(
         choices=[("tag", "tag"), ("archive", "archive"), ("delete", "delete")]
     )
-    episode_ids = forms.TypedMultipleChoiceField(choices=[], coerce=str)
-    tag = forms.CharField(required=False, max_length=60)
+    episode_ids = EpisodeIdsField()
+    tag = forms.CharField(required=False, max_length=limits.TAG_LENGTH_MAX)
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        ids = self.data.getlist("episode_ids") if hasattr(self.data, "getlist") else []
-        self.fields["episode_ids"].choices = [(i, i) for i in ids]  # type: ignore[attr-defined]
+    def clean_tag(self) -> str:
+        # Tags are stored lowercased, and lowercasing can lengthen a text ("İ" is two
+        # characters in lower case): the limit applies to what would be stored. The tag
+        # goes on as typed: the service redacts secrets before it lowercases.
+        tag: str = self.cleaned_data["tag"]
+        if len(tag.lower()) > limits.TAG_LENGTH_MAX:
+            raise forms.ValidationError(
+                f"is {len(tag.lower())} characters once lowercased; "
+                f"the limit is {limits.TAG_LENGTH_MAX}"
+            )
+        return tag
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
-        if data.get("action") == "tag" and not data.get("tag"):
+        if data.get("action") == "tag" and not data.get("tag") and "tag" not in self.errors:
             self.add_error("tag", "name the tag to add")
         return data
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from memoryadmin.exceptions import ApplicationError, PayloadTooLarge
@@ -17,6 +18,8 @@ EPISODE_MAX = 10 * MB
 STEPS_MAX = 1000
 TAGS_MAX = 50
 TAG_LENGTH_MAX = 60
+TOOL_MAX = 100  # a step's tool (its column's width)
+CONTEXT_TEXT_MAX = 60  # context.language, framework, domain
 
 
 def text_size(value: str) -> int:
@@ -47,22 +50,30 @@ def check_json(field: str, value: Any, limit: int = JSON_FIELD_MAX) -> int:
     return size
 
 
-def check_tags(field: str, tags: list[str]) -> list[str]:
+def check_tags(field: str, tags: list[str], *, clean: Callable[[str], str]) -> list[str]:
+    """Stripped, distinct tags as ``clean`` stores them; the limits apply to what was sent
+    (lowercased, as tags are stored).
+
+    ``clean`` turns a checked tag into its stored form: redacted, then lowercased (the
+    redactor must see it first: secrets are case-sensitive, ``AKIA...`` lowercased would
+    slip past it). Tags already in that form pass ``str``.
+    """
     if len(tags) > TAGS_MAX:
         raise ApplicationError(
             f"{field} has {len(tags)} tags; the limit is {TAGS_MAX}", extra={"field": field}
         )
-    clean: list[str] = []
+    out: list[str] = []
     for i, tag in enumerate(tags):
         if not isinstance(tag, str) or not tag.strip():
             raise ApplicationError(
                 f"{field}[{i}] must be a non-empty string", extra={"field": field}
             )
-        tag = tag.strip().lower()
-        if len(tag) > TAG_LENGTH_MAX:
+        tag = tag.strip()
+        if len(tag.lower()) > TAG_LENGTH_MAX:
             raise ApplicationError(
                 f"{field}[{i}] is longer than {TAG_LENGTH_MAX} characters", extra={"field": field}
             )
-        if tag not in clean:
-            clean.append(tag)
-    return clean
+        tag = clean(tag)
+        if tag not in out:
+            out.append(tag)
+    return out

@@ -13,7 +13,7 @@ from uuid import UUID
 
 from annotated_types import Ge, Le
 from ninja import Field, Schema
-from pydantic import AfterValidator, ConfigDict, StrictBool, StringConstraints
+from pydantic import ConfigDict, StrictBool, StringConstraints, WrapValidator
 
 from episodes import limits
 from episodes.models.episode import Complexity, ResultKind, TaskType, Verdict
@@ -23,19 +23,23 @@ from memoryadmin.api_types import JSON_INTEGER
 INT32_MAX = 2**31 - 1
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    """UTC datetimes: naive ones are UTC (the API speaks UTC; USE_TZ stores UTC)."""
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
+def _aware(value: Any, handler: Any) -> datetime:
+    """ISO 8601 (not Unix time, as pydantic reads "1e9") in; UTC out, naive ones as UTC."""
     try:
-        return value.astimezone(UTC)
+        float(value)
+    except (TypeError, ValueError):
+        parsed: datetime = handler(value)
+    else:
+        raise ValueError("must be an ISO 8601 date and time, not a number")
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    try:
+        return parsed.astimezone(UTC)
     except OverflowError:  # 0001-01-01T00:00+01:00 is before year 1 in UTC
         raise ValueError("the datetime is out of range once converted to UTC") from None
 
 
-AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+AwareDatetime = Annotated[datetime, WrapValidator(_aware)]
 # Blank (all-space) texts pass the schema and are refused by the services with a
 # 400: "space" differs between JSON Schema regexes and Python's str.strip().
 Tag = Annotated[str, StringConstraints(min_length=1, max_length=limits.TAG_LENGTH_MAX)]

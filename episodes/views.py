@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from django.contrib import messages
 from django.http import HttpResponse, StreamingHttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
 from episodes import charts, selectors, services
@@ -22,6 +22,7 @@ from episodes.payloads import episode_payload
 from episodes.retrieval import context_retrieve
 from memoryadmin.exceptions import ApplicationError
 from memoryadmin.http import HtmxHttpRequest
+from memoryadmin.redirects import redirect_next
 from memoryadmin.roles import admin_required, operator_required
 
 PAGE = 50
@@ -54,22 +55,28 @@ def episode_list(request: HtmxHttpRequest) -> HttpResponse:
 @require_POST
 @admin_required
 def episode_bulk(request: HtmxHttpRequest) -> HttpResponse:
+    back = redirect_next(request, "episodes:episode_list")
     form = BulkActionForm(request.POST)
     if not form.is_valid():
         messages.error(request, f"Nothing changed: {form.errors.as_text()}")
-        return redirect("episodes:episode_list")
+        return back
     ids = form.cleaned_data["episode_ids"]
     action = form.cleaned_data["action"]
-    if action == "tag":
-        changed = services.episodes_bulk_tag(episode_ids=ids, add=[form.cleaned_data["tag"]])
-        messages.success(request, f"Tagged {changed} of {len(ids)} selected episodes.")
-    elif action == "archive":
-        changed = services.episodes_bulk_archive(episode_ids=ids, user=request.user)
-        messages.success(request, f"Archived {changed} of {len(ids)} selected episodes.")
-    else:
-        changed = services.episodes_bulk_delete(episode_ids=ids, user=request.user)
-        messages.success(request, f"Deleted {changed} of {len(ids)} selected episodes.")
-    return redirect(request.POST.get("next") or "episodes:episode_list")
+    try:  # each bulk service is atomic: a refusal (a 51st tag on one episode) changes none
+        if action == "tag":
+            changed = services.episodes_bulk_tag(episode_ids=ids, add=[form.cleaned_data["tag"]])
+            done = "Tagged"
+        elif action == "archive":
+            changed = services.episodes_bulk_archive(episode_ids=ids, user=request.user)
+            done = "Archived"
+        else:
+            changed = services.episodes_bulk_delete(episode_ids=ids, user=request.user)
+            done = "Deleted"
+    except ApplicationError as exc:
+        messages.error(request, f"Nothing changed: {exc.message}")
+        return back
+    messages.success(request, f"{done} {changed} of {len(ids)} selected episodes.")
+    return back
 
 
 @require_GET

@@ -6,6 +6,7 @@ from sync.models.failures import FailedState, ItemKind
 from sync.models.runs import Scope
 
 BLANK = [("", "any")]
+ID_MAX = 2**63 - 1
 
 
 class SyncNowForm(forms.Form):
@@ -25,11 +26,31 @@ class FailedFilterForm(forms.Form):
     error_type = forms.CharField(required=False, max_length=120)
 
 
+class ItemIdsField(forms.Field):
+    """Checked boxes of failed-item ids: each a positive 64-bit integer (a longer
+    number would overflow the database's INTEGER), duplicates dropped."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {
+        "required": "select at least one item",
+        "invalid": "%(value)s is not an item id",
+    }
+
+    def to_python(self, value: object) -> list[int]:
+        values = value if isinstance(value, list | tuple) else [value] if value else []
+        ids: list[int] = []
+        for item in values:
+            text = str(item).strip()
+            if not (
+                text.isascii() and text.isdigit() and len(text) <= 19 and 0 < int(text) <= ID_MAX
+            ):
+                raise forms.ValidationError(
+                    self.error_messages["invalid"], code="invalid", params={"value": str(item)[:60]}
+                )
+            ids.append(int(text))
+        return list(dict.fromkeys(ids))
+
+
 class FailedActionForm(forms.Form):
     action = forms.ChoiceField(choices=[("retry", "retry"), ("dismiss", "dismiss")])
-    item_ids = forms.TypedMultipleChoiceField(choices=[], coerce=int)
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        ids = self.data.getlist("item_ids") if hasattr(self.data, "getlist") else []
-        self.fields["item_ids"].choices = [(i, i) for i in ids]  # type: ignore[attr-defined]
+    item_ids = ItemIdsField()

@@ -10,6 +10,7 @@ from django_htmx.http import HttpResponseStopPolling
 
 from memoryadmin.exceptions import ApplicationError
 from memoryadmin.http import HtmxHttpRequest
+from memoryadmin.redirects import redirect_next
 from memoryadmin.roles import admin_required, operator_required
 from sync import selectors, services
 from sync.forms import FailedActionForm, FailedFilterForm, SyncNowForm, VerifyForm
@@ -150,10 +151,11 @@ def retry_queue_action(request: HtmxHttpRequest) -> HttpResponse:
     if one := data.get("retry_one"):  # the per-row button retries just that item
         data.setlist("item_ids", [one])
         data["action"] = "retry"
+    back = redirect_next(request, "sync:retry_queue")
     form = FailedActionForm(data)
     if not form.is_valid():
         messages.error(request, f"Nothing changed: {form.errors.as_text()}")
-        return redirect("sync:retry_queue")
+        return back
     done, refused = 0, []
     for item_id in form.cleaned_data["item_ids"]:
         try:
@@ -168,4 +170,4 @@ def retry_queue_action(request: HtmxHttpRequest) -> HttpResponse:
     messages.success(request, f"{verb} {done} of {len(form.cleaned_data['item_ids'])} items.")
     for reason in refused[:5]:
         messages.warning(request, reason)
-    return redirect(request.POST.get("next") or "sync:retry_queue")
+    return back

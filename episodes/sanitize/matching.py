@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from dataclasses import dataclass, field
+from urllib.parse import unquote
 
 REDACTED = "[REDACTED:{kind}]"
 
@@ -19,8 +22,10 @@ _CAMEL = (
 )
 # The leading lookahead lists the first letters of all of them: it lets the regex engine skip
 # positions quickly instead of trying every alternative everywhere (several times faster).
+# A name may also follow a percent-escape: `%26token%3D...` in a URL-encoded query.
 _KEY = (
-    rf"(?=[AaEeMmPpSsTt])(?:(?<![A-Za-z0-9])(?i:{_KEYWORDS})|(?<=[a-z0-9])(?:{_CAMEL}))"
+    rf"(?=[AaEeMmPpSsTt])(?:(?:(?<![A-Za-z0-9])|(?<=%[0-9A-Fa-f]{{2}}))(?i:{_KEYWORDS})"
+    rf"|(?<=[a-z0-9])(?:{_CAMEL}))"
     r"(?![A-Za-z0-9_])"
 )
 _SECRET_NAME = re.compile(
@@ -158,9 +163,12 @@ def _value_group(m: re.Match[str]) -> tuple[str, str]:
 
 def _assignment_kind(m: re.Match[str]) -> str | None:
     name, value = _value_group(m)
+    op = m.group("op")
+    if m.group("enc") is not None:  # `token%3Dvalue`: judge what the URL decodes to
+        op, value = unquote(unquote(op)), unquote(unquote(value))
     if not _value_may_be_secret(m.group("key"), value):
         return None
-    if name == "bare" and _looks_like_code(m, value, m.group("op")):
+    if name in ("bare", "ebare") and _looks_like_code(m, value, op):
         return None
     return "assignment"
 
@@ -194,3 +202,13 @@ def _bearer_kind(m: re.Match[str]) -> str | None:
         return None
     # "Bearer tokens are..." in prose: require a digit, or the length of a real token.
     return "bearer_token" if len(token) >= 24 or any(c.isdigit() for c in token) else None
+
+
+def _glued_jwt_kind(m: re.Match[str]) -> str | None:
+    """``id_eyJ...``: a JWT only if its header segment decodes to a JSON object."""
+    header = m.group("secret").split(".", 1)[0]
+    try:
+        decoded = base64.urlsafe_b64decode(header + "=" * (-len(header) % 4))
+    except (binascii.Error, ValueError):
+        return None
+    return "jwt" if decoded.startswith(b'{"') and decoded.rstrip().endswith(b"}") else None

@@ -18,16 +18,36 @@ from episodes.learning.reflection import build_reflection
 from episodes.learning.reward import compute_reward
 from episodes.models import Episode, ExecutionStep
 from episodes.models.episode import Complexity, TaskType
-from episodes.services.inputs import CleanStep, Redactions, as_text, choice
+from episodes.services.inputs import (
+    REDACTIONS_KEY,
+    CleanStep,
+    Redactions,
+    agent_metadata,
+    as_text,
+    choice,
+    redaction_count,
+)
 from memoryadmin.exceptions import ApplicationError
 
 
 def remember_redactions(episode: Episode, redactions: Redactions) -> None:
-    """Add this write's redaction count to the episode's metadata."""
-    if redactions.count:
-        metadata = dict(episode.metadata)
-        metadata["redactions"] = int(metadata.get("redactions", 0)) + redactions.count
-        episode.metadata = metadata
+    """Add this write's redaction count to the episode's metadata (ours alone to write:
+    a stored value that is not a positive integer is replaced, or dropped if none)."""
+    stored = episode.metadata.get(REDACTIONS_KEY)
+    total = redaction_count(episode.metadata) + redactions.count
+    if (type(stored) is int and stored == total) or (stored is None and not total):
+        return
+    metadata = dict(episode.metadata)
+    metadata.pop(REDACTIONS_KEY, None)
+    if total:
+        metadata[REDACTIONS_KEY] = total
+    episode.metadata = metadata
+
+
+def _context_text(field_name: str, value: Any, redactions: Redactions) -> str:
+    """context.language / framework / domain: redacted before they are lowercased."""
+    text = as_text(field_name, value, limits.CONTEXT_TEXT_MAX).strip()
+    return redactions.label(text, limits.CONTEXT_TEXT_MAX).lower()
 
 
 def new_episode(
@@ -51,18 +71,22 @@ def new_episode(
     if not isinstance(metadata, dict):
         raise ApplicationError("metadata must be an object", extra={"field": "metadata"})
     size = limits.check_json("metadata", metadata) + limits.text_size(description)
-    all_tags = limits.check_tags("context.tags", list(context.get("tags") or []) + list(tags or []))
+    all_tags = limits.check_tags(
+        "context.tags",
+        list(context.get("tags") or []) + list(tags or []),
+        clean=redactions.tag,
+    )
     episode = Episode(
         task_type=choice("task_type", task_type, TaskType),
         task_description=redactions.text(description.strip()),
-        language=as_text("context.language", context.get("language"), 60).strip().lower(),
-        framework=as_text("context.framework", context.get("framework"), 60).strip().lower(),
-        domain=as_text("context.domain", context.get("domain"), 60).strip().lower(),
+        language=_context_text("context.language", context.get("language"), redactions),
+        framework=_context_text("context.framework", context.get("framework"), redactions),
+        domain=_context_text("context.domain", context.get("domain"), redactions),
         complexity=choice(
             "context.complexity", context.get("complexity") or "moderate", Complexity
         ),
         tags=all_tags,
-        metadata=redactions.value(metadata),
+        metadata=agent_metadata(metadata, redactions),
         started_at=started_at,
         size_bytes=size,
     )

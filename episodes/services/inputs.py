@@ -8,13 +8,23 @@ from typing import Any
 
 from episodes import limits
 from episodes.models.episode import Complexity, ResultKind, TaskType, Verdict
-from episodes.sanitize import redact_text, redact_value
+from episodes.sanitize import redact_text, redact_value, shorten
 from memoryadmin.exceptions import ApplicationError
+
+# The metadata key that holds how many secrets were redacted from an episode. Only our code
+# writes it: an agent's own `metadata.redactions` (at start or in a PATCH, any value, null
+# included) is dropped, not kept under another name, so a read-modify-write of the metadata
+# round-trips and the count can neither be faked, reset nor made to break a later write.
+REDACTIONS_KEY = "redactions"
 
 
 @dataclass
 class Redactions:
-    """Counts secrets removed on the way in; kept in the episode's metadata."""
+    """Counts secrets removed on the way in; kept in the episode's metadata.
+
+    Every string an agent writes passes through one of these methods before it is
+    lowercased, stored or used to derive anything (reflection, patterns, index, cache).
+    """
 
     count: int = 0
 
@@ -27,6 +37,27 @@ class Redactions:
         clean, n = redact_value(value)
         self.count += n
         return clean
+
+    def tag(self, value: str) -> str:
+        """A tag as stored: redacted, lowercased, within the tag length."""
+        return shorten(self.text(value).lower(), limits.TAG_LENGTH_MAX)
+
+    def label(self, value: str, limit: int) -> str:
+        """A short field (tool, language, tag): redacted, then cut to its column's width
+        (a placeholder can be longer than the secret it replaced)."""
+        return shorten(self.text(value), limit)
+
+
+def redaction_count(metadata: dict[str, Any]) -> int:
+    """The count stored in ``metadata``; anything but a positive integer (an agent's value
+    stored before the key was ours) counts as 0 and is overwritten."""
+    stored = metadata.get(REDACTIONS_KEY)
+    return stored if type(stored) is int and stored > 0 else 0
+
+
+def agent_metadata(value: dict[str, Any], redactions: Redactions) -> dict[str, Any]:
+    """An agent's metadata, redacted (keys and values, nested), without our own key."""
+    return redactions.value({k: v for k, v in value.items() if k != REDACTIONS_KEY})
 
 
 def choice(field_name: str, value: Any, choices: type[TaskType | Complexity | Verdict]) -> str:
@@ -73,7 +104,7 @@ class CleanStep:
 
 def clean_step(index: int, raw: dict[str, Any], redactions: Redactions) -> CleanStep:
     where = f"steps[{index}]"
-    tool = as_text(f"{where}.tool", raw.get("tool"), 100, required=True).strip()
+    tool = as_text(f"{where}.tool", raw.get("tool"), limits.TOOL_MAX, required=True).strip()
     action = as_text(f"{where}.action", raw.get("action", ""), limits.ACTION_MAX)
     parameters = raw.get("parameters") or {}
     if not isinstance(parameters, dict):
@@ -100,7 +131,7 @@ def clean_step(index: int, raw: dict[str, Any], redactions: Redactions) -> Clean
             f"{where}.timestamp must be a datetime", extra={"field": f"{where}.timestamp"}
         )
     return CleanStep(
-        tool=tool,
+        tool=redactions.label(tool, limits.TOOL_MAX),
         action=redactions.text(action),
         parameters=redactions.value(parameters),
         success=success,

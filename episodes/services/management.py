@@ -14,7 +14,8 @@ from episodes.changes import next_change_seq
 from episodes.hashing import episode_hash
 from episodes.models import Episode, EpisodeTag
 from episodes.selectors import episode_get
-from episodes.services.inputs import Redactions
+from episodes.services.assembly import remember_redactions
+from episodes.services.inputs import Redactions, agent_metadata
 from episodes.services.on_commit import after_episode_change
 from memoryadmin.audit.services import audit_record
 from memoryadmin.exceptions import ApplicationError
@@ -48,19 +49,19 @@ def episode_update(
     """Replace the tags and/or merge keys into the metadata (``None`` values remove keys)."""
     episode = episode_get(episode_id=episode_id)
     fields: list[str] = []
+    redactions = Redactions()
     if tags is not None:
-        _set_tags(episode, limits.check_tags("tags", tags))
+        _set_tags(episode, limits.check_tags("tags", tags, clean=redactions.tag))
         fields.append("tags")
     if metadata is not None:
         if not isinstance(metadata, dict):
             raise ApplicationError("metadata must be an object", extra={"field": "metadata"})
-        redactions = Redactions()
-        merged = {**episode.metadata, **redactions.value(metadata)}
-        merged = {k: v for k, v in merged.items() if v is not None}
-        if redactions.count:
-            merged["redactions"] = int(merged.get("redactions", 0)) + redactions.count
-        limits.check_json("metadata", merged)
-        episode.metadata = merged
+        # The agent's "redactions" is dropped (it can neither set nor remove our count).
+        merged = {**episode.metadata, **agent_metadata(metadata, redactions)}
+        episode.metadata = {k: v for k, v in merged.items() if v is not None}
+    if redactions.count or metadata is not None:
+        remember_redactions(episode, redactions)
+        limits.check_json("metadata", episode.metadata)
         fields.append("metadata")
     if fields:
         _save(episode, fields)
@@ -104,13 +105,19 @@ def _bulk_ids(episode_ids: Sequence[UUID | str]) -> list[Episode]:
 @transaction.atomic
 def episodes_bulk_tag(*, episode_ids: Sequence[UUID | str], add: list[str]) -> int:
     """Add tags to many episodes; returns how many episodes really changed."""
-    new_tags = limits.check_tags("tags", add)
+    redactions = Redactions()
+    new_tags = limits.check_tags("tags", add, clean=redactions.tag)
     changed = 0
     for episode in _bulk_ids(episode_ids):
-        merged = limits.check_tags("tags", [*episode.tags, *new_tags])
+        # Stored tags and new_tags are redacted already: str leaves them as they are.
+        merged = limits.check_tags("tags", [*episode.tags, *new_tags], clean=str)
         if merged != episode.tags:
             _set_tags(episode, merged)
-            _save(episode, ["tags"])
+            fields = ["tags"]
+            if redactions.count:
+                remember_redactions(episode, redactions)
+                fields.append("metadata")
+            _save(episode, fields)
             changed += 1
     return changed
 

@@ -16,7 +16,9 @@ DEFAULT_CODES = {
     404: "not_found",
     405: "method_not_allowed",
     409: "conflict",
+    411: "length_required",
     413: "payload_too_large",
+    415: "unsupported_media_type",
     422: "validation_error",
     429: "rate_limit_exceeded",
     503: "unavailable",
@@ -60,6 +62,30 @@ class QuotaExceeded(TooManyRequests):
     """A daily allowance is used up (e.g. episode creations); resets at 00:00 UTC."""
 
     code = "quota_exceeded"
+
+
+class InvalidInput(ApplicationError):
+    """A 422 found in the JSON itself, before any schema sees it; same body as a schema
+    violation: ``extra = {"field": "metadata.a.0", "errors": [{field, message, type}]}``."""
+
+    status = 422
+    code = "validation_error"
+
+    def __init__(self, message: str, *, field: str, kind: str) -> None:
+        error = {"field": field, "message": message, "type": kind}
+        super().__init__(
+            f"invalid input: {field}: {message}", extra={"field": field, "errors": [error]}
+        )
+
+
+class UnsupportedMediaType(ApplicationError):
+    status = 415
+    code = "unsupported_media_type"
+
+
+class LengthRequired(ApplicationError):
+    status = 411
+    code = "length_required"
 
 
 class IdempotencyMismatch(ApplicationError):

@@ -54,6 +54,9 @@ class Command(BaseCommand):
             "--worker-class", "sync",
             # A worker stuck in a remote call that never answers is killed here.
             "--timeout", str(options["timeout"]),
+            # gunicorn's maximum: URLs up to 8190 bytes reach the API (JSON errors);
+            # longer ones get gunicorn's own 414, answered before Django.
+            "--limit-request-line", "8190",
             "--access-logfile", "-",
         ]  # fmt: skip
         stopping = False
