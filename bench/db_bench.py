@@ -41,13 +41,16 @@ def _child() -> None:
     from episodes.demo import demo_episode
     from episodes.models import Episode
     from memoryadmin.db.backends.libsql.params import adapt
+    from memoryadmin.namespaces.selectors import namespace_default
 
     rng, now = random.Random(9), timezone.now()
+    namespace_id = namespace_default().pk  # made by migration in the empty bench file
     template = []
     for _ in range(N):
         d = demo_episode(rng, now)
         template.append(
             Episode(
+                namespace_id=namespace_id,
                 task_type=d.task_type,
                 task_description=d.description,
                 language=d.context["language"],

@@ -127,10 +127,10 @@ def _change_some(data: DataDir, share: float) -> int:
         "import random\n"
         "from episodes.models import Episode\n"
         "from episodes.services import episode_update\n"
-        "ids = list(Episode.objects.values_list('pk', flat=True))\n"
+        "ids = list(Episode.objects.values_list('pk', 'namespace_id'))\n"
         f"chosen = random.Random(3).sample(ids, int(len(ids) * {share}))\n"
-        "for pk in chosen:\n"
-        "    episode_update(episode_id=pk, metadata={'reviewed': True})\n"
+        "for pk, ns in chosen:\n"
+        "    episode_update(episode_id=pk, namespace_id=ns, metadata={'reviewed': True})\n"
         "print(len(chosen))\n"
     )
     return int(data.manage("shell", "-c", script).strip().splitlines()[-1])

@@ -32,6 +32,7 @@ from episodes.api import router as episodes_router
 from memoryadmin.apikeys.api import router as keys_router
 from memoryadmin.apikeys.errors import DEFAULT_CODES, error_body, error_headers
 from memoryadmin.exceptions import ApplicationError
+from memoryadmin.namespaces.api import router as namespaces_router
 from sync.api import router as sync_router
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,10 @@ api = MemoryAPI(
     description=(
         "Episodic memory for AI agents: episodes, retrieval, learning, operations. "
         "Authenticate with `Authorization: Bearer ma_live_…` (an API key with scopes "
-        "read, write, sync, admin) or a staff session with its CSRF token. " + RULES
+        "read, write, sync, admin) or a staff session with its CSRF token. "
+        "Every call acts in one namespace, decided by the key (a key bound to all "
+        "namespaces, and a session, choose with the `X-Namespace` header); nothing of "
+        "another namespace is ever returned, and its ids answer 404 like missing ones. " + RULES
     ),
     parser=JSONParser(),
 )
@@ -183,6 +187,7 @@ api.add_router("", answer_head(episodes_router))
 api.add_router("", answer_head(ops_router))
 api.add_router("", answer_head(keys_router))
 api.add_router("", answer_head(sync_router))
+api.add_router("", answer_head(namespaces_router))
 
 # Mount new routers above this line, through answer_head(): the fallback below
 # answers every other path under /api/v1/ with a JSON 404 and must stay last.

@@ -107,6 +107,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "memoryadmin.roles.roles",
+                "memoryadmin.namespaces.console.namespaces",
             ],
         },
     },

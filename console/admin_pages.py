@@ -14,7 +14,9 @@ from memoryadmin.apikeys.services import api_key_create, api_key_revoke
 from memoryadmin.audit.models import AuditEvent
 from memoryadmin.exceptions import ApplicationError
 from memoryadmin.http import HtmxHttpRequest
-from memoryadmin.roles import admin_required
+from memoryadmin.namespaces.console import console_namespace_id
+from memoryadmin.namespaces.selectors import namespace_slug_of
+from memoryadmin.roles import admin_required, is_admin
 
 
 class ApiKeyForm(forms.Form):
@@ -41,13 +43,18 @@ def api_keys(request: HtmxHttpRequest) -> HttpResponse:
                 name=form.cleaned_data["name"],
                 scopes=form.cleaned_data["scopes"],
                 created_by=request.user,  # type: ignore[arg-type]
+                # Bound to the namespace the admin is working in (the switcher).
+                namespace=namespace_slug_of(namespace_id=console_namespace_id(request)),
             )
         except ApplicationError as exc:
             form.add_error(None, exc.message)
         else:
             form = ApiKeyForm()
     status = 400 if request.method == "POST" and new_key is None else 200
-    context = {"form": form, "keys": api_key_list(), "new_key": new_key}
+    keys = api_key_list(
+        namespace_id=console_namespace_id(request), with_all_namespace_keys=is_admin(request.user)
+    )
+    context = {"form": form, "keys": keys, "new_key": new_key}
     return render(request, "console/api_keys.html", context, status=status)
 
 
@@ -55,7 +62,12 @@ def api_keys(request: HtmxHttpRequest) -> HttpResponse:
 @admin_required
 def api_key_revoke_view(request: HtmxHttpRequest, key_id: int) -> HttpResponse:
     try:
-        key = api_key_revoke(api_key_id=key_id, user=request.user)
+        key = api_key_revoke(
+            api_key_id=key_id,
+            namespace_id=console_namespace_id(request),
+            all_namespaces=is_admin(request.user),
+            user=request.user,
+        )
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from episodes.stats import episode_live_counts
+from episodes.stats import episode_counts_by_namespace, episode_live_counts
 from hotcache.cache import read_counters
 from memoryadmin.ops.metrics import RETRIEVAL_BUCKETS, process_counters
 from sync.selectors import circuit_breaker_state, sync_run_counts
@@ -82,11 +82,20 @@ def _process_families(out: Exposition, pid: int) -> None:
 
 def _database_families(out: Exposition) -> None:
     episodes = episode_live_counts(since=timedelta(hours=1))
+    per_namespace = episode_counts_by_namespace(since=timedelta(days=1))
     out.family(
         "memoryadmin_episodes_last_hour", "gauge", f"episodes started in the last hour {FROM_DB}"
     ).sample("memoryadmin_episodes_last_hour", episodes["recent"])
     out.family("memoryadmin_episodes", "gauge", f"live (not deleted) episodes {FROM_DB}")
     out.sample("memoryadmin_episodes", episodes["live"])
+    for family, key, what in (
+        ("memoryadmin_namespace_episodes", "live", "live episodes"),
+        ("memoryadmin_namespace_episodes_last_day", "recent", "episodes started in 24 h"),
+        ("memoryadmin_namespace_storage_bytes", "bytes", "stored bytes of live episodes"),
+    ):
+        out.family(family, "gauge", f"{what} per namespace {FROM_DB}")
+        for row in per_namespace:
+            out.sample(family, row[key], namespace=row["namespace"])
     out.family("memoryadmin_sync_runs", "gauge", f"sync runs by outcome {FROM_DB}")
     for outcome, count in sorted(sync_run_counts().items()):
         out.sample("memoryadmin_sync_runs", count, outcome=outcome)

@@ -31,7 +31,7 @@ class EpisodeAdmin(admin.ModelAdmin):
         "started_at",
         "deleted_at",
     )
-    list_filter = ("task_type", "verdict", "complexity", "domain")
+    list_filter = ("namespace", "task_type", "verdict", "complexity", "domain")
     search_fields = ("task_description",)
     date_hierarchy = "started_at"
     readonly_fields = ("id", "content_hash", "steps_digest", "change_seq", "size_bytes")
@@ -52,7 +52,7 @@ class ExecutionStepAdmin(admin.ModelAdmin):
 @admin.register(Pattern)
 class PatternAdmin(admin.ModelAdmin):
     list_display = ("kind", "description", "occurrence_count", "success_rate", "times_retrieved")
-    list_filter = ("kind", "task_type")
+    list_filter = ("namespace", "kind", "task_type")
     search_fields = ("description",)
     filter_horizontal = ()
     raw_id_fields = ("evidence",)
@@ -62,13 +62,14 @@ class PatternAdmin(admin.ModelAdmin):
 class HeuristicAdmin(admin.ModelAdmin):
     list_display = ("condition", "action", "confidence", "success_rate", "sample_size")
     search_fields = ("condition", "action")
+    list_filter = ("namespace",)
     raw_id_fields = ("evidence",)
 
 
 @admin.register(Embedding)
 class EmbeddingAdmin(admin.ModelAdmin):
     list_display = ("owner_kind", "owner_id", "model_id", "dimension", "created_at")
-    list_filter = ("owner_kind", "model_id")
+    list_filter = ("namespace", "owner_kind", "model_id")
     exclude = ("vector",)
 
 

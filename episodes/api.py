@@ -18,19 +18,21 @@ from episodes.payloads import episode_payload, heuristic_payload, pattern_payloa
 from episodes.retrieval import Scored, context_retrieve
 from episodes.schemas import (
     CompleteIn,
-    EpisodeDetailOut,
     EpisodeFiltersIn,
     EpisodeIn,
-    EpisodeOut,
-    EpisodePageOut,
     EpisodePatchIn,
     HeuristicFiltersIn,
-    HeuristicOut,
     PatternFiltersIn,
-    PatternOut,
-    RetrievalOut,
     RetrieveIn,
     StepsIn,
+)
+from episodes.schemas_out import (
+    EpisodeDetailOut,
+    EpisodeOut,
+    EpisodePageOut,
+    HeuristicOut,
+    PatternOut,
+    RetrievalOut,
     StepsOut,
 )
 from episodes.selectors import (
@@ -55,6 +57,7 @@ from memoryadmin.apikeys.errors import error_responses as errors
 from memoryadmin.apikeys.idempotency import Result, idempotent
 from memoryadmin.apikeys.models import Scope
 from memoryadmin.apikeys.ratelimit import episode_quota_check
+from memoryadmin.namespaces.quota import namespace_quota_check
 from memoryadmin.ops import metrics
 
 router = Router()
@@ -86,7 +89,14 @@ def episode_start_view(
         with transaction.atomic():
             if caller.api_key is not None:
                 episode_quota_check(api_key=caller.api_key)
+            namespace_quota_check(namespace_id=caller.namespace_id)
             episode = episode_start(
+                namespace_id=caller.namespace_id,
+                scope={
+                    "agent_id": payload.agent_id,
+                    "user_id": payload.user_id,
+                    "session_id": payload.session_id,
+                },
                 task_description=payload.task_description,
                 task_type=payload.task_type.value,
                 context=payload.context.model_dump(mode="json"),
@@ -111,9 +121,13 @@ def episode_steps_view(
     episode_id: UUID = EPISODE_ID,
     idempotency_key: str | None = IDEMPOTENCY,
 ) -> HttpResponse:
+    caller = caller_of(request)
+
     def run() -> Result:
         steps = [step.model_dump(mode="python", exclude_none=True) for step in payload.steps]
-        rows = episode_log_steps(episode_id=episode_id, steps=steps)
+        rows = episode_log_steps(
+            episode_id=episode_id, namespace_id=caller.namespace_id, steps=steps
+        )
         return 200, StepsOut(
             episode_id=episode_id,
             logged=len(rows),
@@ -121,7 +135,7 @@ def episode_steps_view(
             steps=[step_payload(r) for r in rows],  # type: ignore[misc]
         )
 
-    return idempotent(request, caller_of(request), idempotency_key, run)
+    return idempotent(request, caller, idempotency_key, run)
 
 
 @router.post(
@@ -137,11 +151,17 @@ def episode_complete_view(
     episode_id: UUID = EPISODE_ID,
     idempotency_key: str | None = IDEMPOTENCY,
 ) -> HttpResponse:
+    caller = caller_of(request)
+
     def run() -> Result:
-        episode = episode_complete(episode_id=episode_id, outcome=payload.outcome.model_dump())
+        episode = episode_complete(
+            episode_id=episode_id,
+            namespace_id=caller.namespace_id,
+            outcome=payload.outcome.model_dump(),
+        )
         return 200, EpisodeOut.model_validate(episode_payload(episode))
 
-    return idempotent(request, caller_of(request), idempotency_key, run)
+    return idempotent(request, caller, idempotency_key, run)
 
 
 @router.get(
@@ -155,9 +175,8 @@ def episode_list_view(request: HttpRequest, filters: Query[EpisodeFiltersIn]) ->
     values = filters.model_dump(exclude={"cursor", "limit"})
     for name in ("task_type", "verdict"):
         values[name] = values[name].value if values[name] is not None else None
-    page = episode_list(
-        filters=EpisodeFilters(**values), cursor=filters.cursor, limit=filters.limit
-    )
+    filters_in = EpisodeFilters(namespace_id=caller_of(request).namespace_id, **values)
+    page = episode_list(filters=filters_in, cursor=filters.cursor, limit=filters.limit)
     return EpisodePageOut(
         items=[EpisodeOut.model_validate(episode_payload(e)) for e in page.items],
         next_cursor=page.next_cursor,
@@ -172,7 +191,7 @@ def episode_list_view(request: HttpRequest, filters: Query[EpisodeFiltersIn]) ->
     summary="Get one episode with its steps (from the cache or the database)",
 )
 def episode_get_view(request: HttpRequest, episode_id: UUID = EPISODE_ID) -> EpisodeDetailOut:
-    read = episode_read(episode_id=episode_id)
+    read = episode_read(episode_id=episode_id, namespace_id=caller_of(request).namespace_id)
     return EpisodeDetailOut.model_validate(
         {**read.payload, "source": read.source, "cache_status": read.cache_status}
     )
@@ -188,7 +207,12 @@ def episode_get_view(request: HttpRequest, episode_id: UUID = EPISODE_ID) -> Epi
 def episode_update_view(
     request: HttpRequest, payload: EpisodePatchIn, episode_id: UUID = EPISODE_ID
 ) -> EpisodeOut:
-    episode = episode_update(episode_id=episode_id, tags=payload.tags, metadata=payload.metadata)
+    episode = episode_update(
+        episode_id=episode_id,
+        namespace_id=caller_of(request).namespace_id,
+        tags=payload.tags,
+        metadata=payload.metadata,
+    )
     return EpisodeOut.model_validate(episode_payload(episode))
 
 
@@ -201,7 +225,7 @@ def episode_update_view(
 )
 def episode_delete_view(request: HttpRequest, episode_id: UUID = EPISODE_ID) -> Status[None]:
     caller = caller_of(request)
-    episode_soft_delete(episode_id=episode_id, user=caller.user)
+    episode_soft_delete(episode_id=episode_id, namespace_id=caller.namespace_id, user=caller.user)
     return Status(204, None)
 
 
@@ -214,6 +238,8 @@ def episode_delete_view(request: HttpRequest, episode_id: UUID = EPISODE_ID) -> 
 )
 def context_retrieve_view(request: HttpRequest, payload: RetrieveIn) -> RetrievalOut:
     found = context_retrieve(
+        namespace_id=caller_of(request).namespace_id,
+        scope=payload.scope.model_dump(),
         description=payload.description,
         context=payload.context.model_dump(mode="json"),
         limit=payload.limit,
@@ -245,6 +271,7 @@ def _scored(payload: dict[str, Any], scored: Scored) -> dict[str, Any]:
 )
 def pattern_list_view(request: HttpRequest, filters: Query[PatternFiltersIn]) -> list[PatternOut]:
     rows = pattern_list(
+        namespace_id=caller_of(request).namespace_id,
         kind=filters.kind.value if filters.kind else None,
         task_type=filters.task_type.value if filters.task_type else None,
         domain=filters.domain,
@@ -263,7 +290,8 @@ def pattern_list_view(request: HttpRequest, filters: Query[PatternFiltersIn]) ->
     summary="Get one pattern",
 )
 def pattern_get_view(request: HttpRequest, pattern_id: int = PK) -> PatternOut:
-    return PatternOut.model_validate(pattern_payload(pattern_get(pattern_id=pattern_id)))
+    pattern = pattern_get(pattern_id=pattern_id, namespace_id=caller_of(request).namespace_id)
+    return PatternOut.model_validate(pattern_payload(pattern))
 
 
 @router.get(
@@ -276,7 +304,7 @@ def pattern_get_view(request: HttpRequest, pattern_id: int = PK) -> PatternOut:
 def heuristic_list_view(
     request: HttpRequest, filters: Query[HeuristicFiltersIn]
 ) -> list[HeuristicOut]:
-    rows = heuristic_list(**filters.model_dump())
+    rows = heuristic_list(namespace_id=caller_of(request).namespace_id, **filters.model_dump())
     return [HeuristicOut.model_validate(heuristic_payload(h)) for h in rows]
 
 
@@ -288,4 +316,7 @@ def heuristic_list_view(
     summary="Get one heuristic",
 )
 def heuristic_get_view(request: HttpRequest, heuristic_id: int = PK) -> HeuristicOut:
-    return HeuristicOut.model_validate(heuristic_payload(heuristic_get(heuristic_id=heuristic_id)))
+    heuristic = heuristic_get(
+        heuristic_id=heuristic_id, namespace_id=caller_of(request).namespace_id
+    )
+    return HeuristicOut.model_validate(heuristic_payload(heuristic))

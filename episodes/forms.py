@@ -22,13 +22,20 @@ class EpisodeFilterForm(forms.Form):
     tag = forms.CharField(required=False, max_length=60)
     started_after = forms.DateTimeField(required=False)
     started_before = forms.DateTimeField(required=False)
+    agent_id = forms.CharField(required=False, max_length=128)
+    user_id = forms.CharField(required=False, max_length=128)
+    session_id = forms.CharField(required=False, max_length=128)
     sort = forms.ChoiceField(
         required=False, choices=[("newest", "newest first"), ("oldest", "oldest first")]
     )
 
-    def to_filters(self) -> EpisodeFilters:
+    def to_filters(self, *, namespace_id: int) -> EpisodeFilters:
         data = self.cleaned_data if self.is_valid() else {}
         return EpisodeFilters(
+            namespace_id=namespace_id,
+            agent_id=data.get("agent_id") or None,
+            user_id=data.get("user_id") or None,
+            session_id=data.get("session_id") or None,
             text=data.get("text") or None,
             task_type=data.get("task_type") or None,
             verdict=data.get("verdict") or None,

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from episodes.models import Episode, ExecutionStep, Heuristic, Pattern
+from memoryadmin.namespaces.selectors import namespace_slug_of
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -34,6 +35,10 @@ def episode_payload(
 ) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "id": str(episode.pk),
+        "namespace": namespace_slug_of(namespace_id=episode.namespace_id),
+        "agent_id": episode.agent_id,
+        "user_id": episode.user_id,
+        "session_id": episode.session_id,
         "task_type": episode.task_type,
         "task_description": episode.task_description,
         "context": {

@@ -32,6 +32,7 @@ from memoryadmin.db.rows import plain_converters
 HYBRID_WEIGHTS = {"semantic": 0.35, "keyword": 0.25, "context": 0.2, "reward": 0.1, "recency": 0.1}
 KEYWORD_WEIGHTS = {"semantic": 0.0, "keyword": 0.45, "context": 0.3, "reward": 0.15, "recency": 0.1}
 CANDIDATES = 200
+SEMANTIC_OVERFETCH = 4
 RECENCY_DAYS = 30.0
 CONDITION_KEYS = ("task_type", "language")  # heuristic conditions a context must meet
 CONTEXT_PARTS = {"task_type": 0.35, "domain": 0.25, "language": 0.2, "framework": 0.1, "tags": 0.1}
@@ -94,10 +95,14 @@ def _semantic_hits(description: str, limit: int) -> dict[str, float] | None:
     return semantic_episode_hits(description, limit=limit)
 
 
-def _context_candidates(context: dict[str, Any], limit: int) -> list[str]:
+def _context_candidates(
+    context: dict[str, Any], namespace_id: int, scope: dict[str, str], limit: int
+) -> list[str]:
     """The newest completed episodes of the task's type (and domain): a walk down the
-    episode_type_recent index (task_type, started_at DESC), ~0.05 ms at 100,000."""
-    qs = Episode.objects.filter(deleted_at__isnull=True, verdict__isnull=False)
+    episode_type_recent index (namespace, task_type, started_at DESC), ~0.05 ms at 100,000."""
+    qs = Episode.objects.filter(
+        namespace_id=namespace_id, deleted_at__isnull=True, verdict__isnull=False, **scope
+    )
     if context.get("task_type"):
         qs = qs.filter(task_type=str(context["task_type"]))
     if context.get("domain"):
@@ -108,37 +113,54 @@ def _context_candidates(context: dict[str, Any], limit: int) -> list[str]:
 CANDIDATE_COLUMNS = Candidate._fields
 
 
-def _candidates(ids: set[str]) -> list[Candidate]:
-    """Live episodes among ``ids``, as plain tuples: model instances and the ORM's
-    converters cost ~4 ms for 250 rows, the raw rows ~0.8 ms."""
+def _candidates(ids: set[str], namespace_id: int, scope: dict[str, str]) -> list[Candidate]:
+    """Live episodes of the namespace (and scope) among ``ids``, as plain tuples: model
+    instances and the ORM's converters cost ~4 ms for 250 rows, the raw rows ~0.8 ms.
+    The namespace is checked here for every list (the semantic one spans namespaces)."""
     table = Episode._meta.db_table
     convert = plain_converters(Episode, CANDIDATE_COLUMNS)
+    scoped = "".join(f" AND {name} = %s" for name in scope)  # names from SCOPE_FIELDS only
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {', '.join(CANDIDATE_COLUMNS)} FROM {table} "  # noqa: S608 - our table
-            "WHERE deleted_at IS NULL AND id IN (SELECT value FROM json_each(%s))",
-            [json.dumps(sorted(ids))],
+            f"WHERE deleted_at IS NULL AND namespace_id = %s{scoped} "
+            "AND id IN (SELECT value FROM json_each(%s))",
+            [namespace_id, *scope.values(), json.dumps(sorted(ids))],
         )
         rows = cursor.fetchall()
     return [Candidate(*(f(v) for f, v in zip(convert, row, strict=True))) for row in rows]
 
 
+SCOPE_FIELDS = ("agent_id", "user_id", "session_id")
+
+
 def context_retrieve(
-    *, description: str, context: dict[str, Any] | None = None, limit: int = 10
+    *,
+    namespace_id: int,
+    description: str,
+    context: dict[str, Any] | None = None,
+    scope: dict[str, str | None] | None = None,
+    limit: int = 10,
 ) -> Retrieval:
-    """Rank past episodes, patterns and heuristics for a task; each carries its breakdown."""
+    """Rank past episodes, patterns and heuristics of one namespace for a task; each carries
+    its breakdown. ``scope`` (agent_id / user_id / session_id) narrows the episodes."""
     started = time.perf_counter()
     context = dict(context or {})
-    keyword = dict(search_index.keyword_search(description, limit=CANDIDATES))
-    semantic = _semantic_hits(description, CANDIDATES)
+    wanted = {k: str(v) for k, v in (scope or {}).items() if k in SCOPE_FIELDS and v is not None}
+    keyword = dict(
+        search_index.keyword_search(description, namespace_id=namespace_id, limit=CANDIDATES)
+    )
+    # The vector index spans namespaces (the namespace is checked in _candidates):
+    # ask it for more, so another namespace's near neighbours cannot crowd ours out.
+    semantic = _semantic_hits(description, CANDIDATES * SEMANTIC_OVERFETCH)
     mode = "hybrid" if semantic is not None else "keyword"
     weights = HYBRID_WEIGHTS if semantic is not None else KEYWORD_WEIGHTS
     semantic = semantic or {}
-    ids = set(keyword) | set(semantic) | set(_context_candidates(context, 50))
+    ids = set(keyword) | set(semantic) | set(_context_candidates(context, namespace_id, wanted, 50))
     best_keyword = max(keyword.values(), default=0.0) or 1.0
     now = timezone.now()
     scored: list[Scored] = []
-    for episode in _candidates(ids):
+    for episode in _candidates(ids, namespace_id, wanted):
         key = episode.id
         breakdown = {
             "semantic": round(max(semantic.get(key, 0.0), 0.0), 4),
@@ -162,13 +184,15 @@ def context_retrieve(
     return Retrieval(
         mode=mode,
         episodes=top,
-        patterns=_rank_patterns(context, top, limit),
-        heuristics=_rank_heuristics(context, limit),
+        patterns=_rank_patterns(context, namespace_id, top, limit),
+        heuristics=_rank_heuristics(context, namespace_id, limit),
         took_ms=round((time.perf_counter() - started) * 1000, 3),
     )
 
 
-def _rank_patterns(context: dict[str, Any], episodes: list[Scored], limit: int) -> list[Scored]:
+def _rank_patterns(
+    context: dict[str, Any], namespace_id: int, episodes: list[Scored], limit: int
+) -> list[Scored]:
     evidence_ids = [s.item.pk for s in episodes]
     # A subquery on the evidence table's episode index, not a join: joining every
     # pattern to all its evidence rows and DISTINCT-ing them took ~100 ms at 100,000.
@@ -176,6 +200,7 @@ def _rank_patterns(context: dict[str, Any], episodes: list[Scored], limit: int) 
     condition = Q(pk__in=evidenced.values("pattern_id"))
     if context.get("task_type"):
         condition |= Q(task_type=context["task_type"])
+    condition &= Q(namespace_id=namespace_id)
     # Ranked on five columns; whole rows (description, data) only for the winners.
     rows = Pattern.objects.filter(condition).values_list(
         "pk", "task_type", "domain", "occurrence_count", "success_rate"
@@ -203,11 +228,11 @@ def _rank_patterns(context: dict[str, Any], episodes: list[Scored], limit: int) 
     return [Scored(whole[s.item], s.score, s.breakdown) for s in top if s.item in whole]
 
 
-def _rank_heuristics(context: dict[str, Any], limit: int) -> list[Scored]:
+def _rank_heuristics(context: dict[str, Any], namespace_id: int, limit: int) -> list[Scored]:
     # A condition on task_type or language must equal the context's (learned conditions
     # hold strings): filtered and ranked on two columns in SQL, whole rows for the winners
     # only (loading every heuristic's JSON to drop most of them cost ~1 ms a call).
-    qs = Heuristic.objects.all()
+    qs = Heuristic.objects.filter(namespace_id=namespace_id)
     for key in CONDITION_KEYS:
         wanted = str(context.get(key) or "").lower()
         qs = qs.filter(~Q(condition_data__has_key=key) | Q(**{f"condition_data__{key}": wanted}))

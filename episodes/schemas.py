@@ -1,15 +1,14 @@
 """Request and response schemas of the episodes API (the contract agents code against).
 
 Inputs are strict (unknown fields are refused, so a typo names its field);
-outputs mirror ``episodes.payloads`` and stay lenient, because the cache may
-serve a payload written by an earlier version.
+outputs (schemas_out.py) mirror ``episodes.payloads`` and stay lenient, because
+the cache may serve a payload written by an earlier version.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
-from uuid import UUID
 
 from annotated_types import Ge, Le
 from ninja import Field, Schema
@@ -47,6 +46,9 @@ Required = StringConstraints(min_length=1)
 ContextText = Annotated[str, StringConstraints(max_length=60)]
 Text = Annotated[str, StringConstraints(max_length=limits.DESCRIPTION_MAX)]
 
+# agent_id / user_id / session_id: an agent's own names for soft scoping in a namespace.
+ScopeText = Annotated[str, StringConstraints(max_length=128)]
+
 Count = Annotated[int, Ge(0), Le(INT32_MAX), JSON_INTEGER]
 QueryCount = Annotated[int, Ge(0), Le(INT32_MAX)]
 
@@ -71,6 +73,9 @@ class EpisodeIn(StrictIn):
     task_type: TaskType
     context: ContextIn = Field(default_factory=ContextIn)
     metadata: dict[str, Any] = Field(default_factory=dict)
+    agent_id: ScopeText = Field("", description="which agent ran it (filters lists, retrieval)")
+    user_id: ScopeText = Field("", description="for whom (filters lists, retrieval)")
+    session_id: ScopeText = Field("", description="which run or conversation")
 
 
 class StepIn(StrictIn):
@@ -143,6 +148,9 @@ class EpisodeFiltersIn(Schema):
     started_before: AwareDatetime | None = None
     completed: bool | None = None
     include_archived: bool = True
+    agent_id: ScopeText | None = None
+    user_id: ScopeText | None = None
+    session_id: ScopeText | None = None
     cursor: Annotated[str, StringConstraints(max_length=200)] | None = None
     limit: int = Field(50, ge=1, le=200)
 
@@ -151,9 +159,18 @@ class RetrievalContextIn(ContextIn):
     task_type: TaskType | None = None
 
 
+class ScopeIn(StrictIn):
+    """Narrow a retrieve to one agent, user or session of the key's namespace."""
+
+    agent_id: ScopeText | None = None
+    user_id: ScopeText | None = None
+    session_id: ScopeText | None = None
+
+
 class RetrieveIn(StrictIn):
     description: Annotated[Text, Required]
     context: RetrievalContextIn = Field(default_factory=RetrievalContextIn)
+    scope: ScopeIn = Field(default_factory=ScopeIn)
     limit: Annotated[int, Ge(1), Le(50), JSON_INTEGER] = 10
 
 
@@ -171,130 +188,3 @@ class HeuristicFiltersIn(Schema):
     text: Annotated[str, StringConstraints(max_length=200)] | None = None
     limit: int = Field(50, ge=1, le=200)
     offset: int = Field(0, ge=0, le=1_000_000)
-
-
-# -- outputs ----------------------------------------------------------------
-
-
-class ContextOut(Schema):
-    language: str = ""
-    framework: str = ""
-    domain: str = ""
-    complexity: str = ""
-    tags: list[str] = []
-
-
-class EpisodeOut(Schema):
-    id: UUID
-    task_type: str
-    task_description: str
-    context: ContextOut
-    tags: list[str] = []
-    metadata: dict[str, Any] = {}
-    started_at: datetime
-    ended_at: datetime | None = None
-    step_count: int = 0
-    outcome: dict[str, Any] | None = None
-    verdict: str | None = None
-    reward: dict[str, Any] | None = None
-    reflection: dict[str, Any] | None = None
-    archived_at: datetime | None = None
-    content_hash: str = ""
-    change_seq: int = 0
-
-
-class StepResultOut(Schema):
-    kind: str
-    text: str = ""
-
-
-class StepOut(Schema):
-    step_number: int
-    timestamp: datetime | None = None
-    tool: str
-    action: str = ""
-    parameters: dict[str, Any] = {}
-    result: StepResultOut
-    success: StrictBool
-    latency_ms: int = 0
-    tokens: int = 0
-    observation: str = ""
-
-
-class EpisodeDetailOut(EpisodeOut):
-    steps: list[StepOut] = []
-    source: Literal["cache", "database"]
-    cache_status: str = Field(
-        description="hit; stale (the row changed since the last sync); or why the cache "
-        "could not answer: miss, busy, corrupt, unavailable, format"
-    )
-
-
-class StepsOut(Schema):
-    episode_id: UUID
-    logged: int
-    step_count: int
-    steps: list[StepOut]
-
-
-class EpisodePageOut(Schema):
-    items: list[EpisodeOut]
-    next_cursor: str | None
-
-
-class PatternOut(Schema):
-    id: int
-    kind: str
-    description: str
-    data: dict[str, Any] = {}
-    task_type: str = ""
-    domain: str = ""
-    occurrence_count: int = 0
-    success_count: int = 0
-    success_rate: float = 0.0
-    effectiveness: dict[str, int | float] = {}
-    content_hash: str = ""
-    updated_at: datetime | None = None
-
-
-class HeuristicOut(Schema):
-    id: int
-    condition: str
-    action: str
-    condition_data: dict[str, Any] = {}
-    confidence: float = 0.0
-    evidence: dict[str, int | float] = {}
-    content_hash: str = ""
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
-
-
-class EpisodeBreakdown(Schema):
-    semantic: float
-    keyword: float
-    context: float
-    reward: float
-    recency: float
-
-
-class ScoredEpisodeOut(EpisodeOut):
-    score: float
-    breakdown: EpisodeBreakdown
-
-
-class ScoredPatternOut(PatternOut):
-    score: float
-    breakdown: dict[str, float]
-
-
-class ScoredHeuristicOut(HeuristicOut):
-    score: float
-    breakdown: dict[str, float]
-
-
-class RetrievalOut(Schema):
-    mode: Literal["hybrid", "keyword"]
-    episodes: list[ScoredEpisodeOut]
-    patterns: list[ScoredPatternOut]
-    heuristics: list[ScoredHeuristicOut]
-    took_ms: float

@@ -1,7 +1,9 @@
 """The full-text index (SQLite FTS5) over descriptions, steps and reflections.
 
-It lives in a virtual table created by migration 0002; rows are rewritten
-by the services when an episode starts and when it completes.
+It lives in a virtual table created by migration 0002 (namespace column: 0007);
+rows are rewritten by the services when an episode starts and when it completes.
+Every query is answered inside one namespace by the index (``ns : nsN AND
+body : (...)``); the ``ns`` column weighs nothing in bm25.
 """
 
 from __future__ import annotations
@@ -50,14 +52,29 @@ def fts_rowid(episode_id: UUID) -> int:
     return episode_id.int >> 65
 
 
+def namespace_token(namespace_id: int) -> str:
+    """The ``ns`` column's one token for a namespace."""
+    return f"ns{int(namespace_id)}"
+
+
 def index_episode(episode: Episode, steps: Sequence[ExecutionStep] = ()) -> None:
     rowid = fts_rowid(episode.pk)
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {TABLE} WHERE rowid = %s", [rowid])  # noqa: S608
         cursor.execute(
-            f"INSERT INTO {TABLE} (rowid, episode_id, body) VALUES (%s, %s, %s)",  # noqa: S608
-            [rowid, episode.pk.hex, episode_document(episode, steps)],
+            f"INSERT INTO {TABLE} (rowid, episode_id, ns, body) VALUES (%s, %s, %s, %s)",  # noqa: S608
+            [
+                rowid,
+                episode.pk.hex,
+                namespace_token(episode.namespace_id),
+                episode_document(episode, steps),
+            ],
         )
+
+
+def in_namespace(query: str, namespace_id: int) -> str:
+    """``query`` (words OR-ed) matched in the body of one namespace's documents only."""
+    return f"ns : {namespace_token(namespace_id)} AND body : ({query})"
 
 
 # Words found in most documents: bm25 gives a term in more than half of them no
@@ -106,14 +123,29 @@ DF_SECONDS = 300.0
 DF_DRIFT = 0.01
 CACHE_MIN_DOCS = 10_000
 _CACHE_MAX_WORDS = 50_000
-_df_cache: dict[str, tuple[int, int, float]] = {}  # word -> (hits, documents then, when)
+# (namespace, word) -> (hits, documents then, when): statistics are per namespace, so
+# what one namespace writes never changes which words another's queries keep.
+_df_cache: dict[tuple[int, str], tuple[int, int, float]] = {}
+_count_cache: dict[int, tuple[int, float]] = {}  # namespace -> (documents, when)
+COUNT_SECONDS = 30.0
 
 
-def document_count() -> int:
-    """Documents in the index (the docsize table has one row each: a b-tree count)."""
+def document_count(*, namespace_id: int) -> int:
+    """Documents of one namespace in the index (counted from its ``ns`` token's postings;
+    kept COUNT_SECONDS per process once the namespace is large)."""
+    now = time.monotonic()
+    cached = _count_cache.get(namespace_id)
+    if cached is not None and now - cached[1] < COUNT_SECONDS:
+        return cached[0]
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM {TABLE}_docsize")  # noqa: S608 - our table
-        return int(cursor.fetchone()[0])
+        cursor.execute(
+            f"SELECT count(*) FROM {TABLE} WHERE {TABLE} MATCH %s",  # noqa: S608 - our table
+            [f"ns : {namespace_token(namespace_id)}"],
+        )
+        documents = int(cursor.fetchone()[0])
+    if documents >= CACHE_MIN_DOCS:
+        _count_cache[namespace_id] = (documents, now)
+    return documents
 
 
 def _fresh(entry: tuple[int, int, float] | None, documents: int, now: float) -> bool:
@@ -123,22 +155,30 @@ def _fresh(entry: tuple[int, int, float] | None, documents: int, now: float) -> 
     return now - when < DF_SECONDS and abs(documents - then) <= DF_DRIFT * documents
 
 
-def document_frequencies(words: Sequence[str], documents: int) -> dict[str, int]:
-    """{word: how many documents contain it}, through the index's own tokenizer."""
+def document_frequencies(
+    words: Sequence[str], documents: int, *, namespace_id: int
+) -> dict[str, int]:
+    """{word: how many of the namespace's documents contain it}, through the index's
+    own tokenizer."""
     now = time.monotonic()
-    counts = {w: _df_cache[w][0] for w in words if _fresh(_df_cache.get(w), documents, now)}
+    counts = {
+        w: _df_cache[(namespace_id, w)][0]
+        for w in words
+        if _fresh(_df_cache.get((namespace_id, w)), documents, now)
+    }
     missing = [w for w in words if w not in counts]
     if missing:
         one = f"(SELECT count(*) FROM {TABLE} WHERE {TABLE} MATCH %s)"  # noqa: S608
         with connection.cursor() as cursor:
-            cursor.execute("SELECT " + ", ".join([one] * len(missing)), [f'"{w}"' for w in missing])
+            queries = [in_namespace(f'"{w}"', namespace_id) for w in missing]
+            cursor.execute("SELECT " + ", ".join([one] * len(missing)), queries)
             row = cursor.fetchone()
         for word, hits in zip(missing, row, strict=True):
             counts[word] = int(hits)
             if documents >= CACHE_MIN_DOCS:
                 if len(_df_cache) >= _CACHE_MAX_WORDS:
                     _df_cache.clear()
-                _df_cache[word] = (int(hits), documents, now)
+                _df_cache[(namespace_id, word)] = (int(hits), documents, now)
     return counts
 
 
@@ -148,29 +188,33 @@ def idf(hits: int, documents: int) -> float:
     return value if value > 0 else ZERO_WEIGHT
 
 
-def ranking_words(text: str) -> list[str]:
-    """The query's words that can move a bm25 score: known to the index and in fewer than
-    half of its documents. A query made only of common words keeps them all (its hits
+def ranking_words(text: str, *, namespace_id: int) -> list[str]:
+    """The query's words that can move a bm25 score: known to the namespace's documents and
+    in fewer than half of them. A query made only of common words keeps them all (its hits
     are still the documents that contain them)."""
     words = query_words(text, drop_stopwords=True)
     if not words:
         return []
-    documents = document_count()
-    counts = document_frequencies(words, documents)
+    documents = document_count(namespace_id=namespace_id)
+    counts = document_frequencies(words, documents, namespace_id=namespace_id)
     found = [w for w in words if counts[w] > 0]
     weighty = [w for w in found if idf(counts[w], documents) > ZERO_WEIGHT]
     return weighty or found
 
 
-def keyword_search(text: str, *, limit: int) -> list[tuple[str, float]]:
+def keyword_search(text: str, *, namespace_id: int, limit: int) -> list[tuple[str, float]]:
     """(episode id hex, bm25 relevance ≥ 0, higher is better), best first.
 
     Ranks by the words that weigh (ranking_words): the same order as bm25 over all the
     words but for ties within 1e-5; a query holding words found in half of the documents
     costs a quarter as much (45 -> 12 ms at 100,000 episodes).
     """
-    query = _any_of(ranking_words(text))
-    return _bm25_top(query, limit) if query else []
+    query = _any_of(ranking_words(text, namespace_id=namespace_id))
+    return _bm25_top(in_namespace(query, namespace_id), limit) if query else []
+
+
+# Column weights: episode_id (unindexed), ns (a filter, never a relevance), body.
+_BM25 = f"bm25({TABLE}, 0.0, 0.0, 1.0)"
 
 
 def _bm25_top(query: str, limit: int) -> list[tuple[str, float]]:
@@ -178,15 +222,15 @@ def _bm25_top(query: str, limit: int) -> list[tuple[str, float]]:
     # hit before the sort costs ~8 % more. rowid breaks ties, so the order is stable.
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT f.episode_id, s.score FROM (SELECT rowid AS r, -bm25({TABLE}) AS score "  # noqa: S608
-            f"FROM {TABLE} WHERE {TABLE} MATCH %s ORDER BY bm25({TABLE}), rowid LIMIT %s) s "
+            f"SELECT f.episode_id, s.score FROM (SELECT rowid AS r, -{_BM25} AS score "  # noqa: S608
+            f"FROM {TABLE} WHERE {TABLE} MATCH %s ORDER BY {_BM25}, rowid LIMIT %s) s "
             f"CROSS JOIN {TABLE} f ON f.rowid = s.r ORDER BY s.score DESC, s.r",
             [query, limit],
         )
         return [(row[0], float(row[1])) for row in cursor.fetchall()]
 
 
-def keyword_search_unpruned(text: str, *, limit: int) -> list[tuple[str, float]]:
+def keyword_search_unpruned(text: str, *, namespace_id: int, limit: int) -> list[tuple[str, float]]:
     """bm25 over every word of the query but stopwords: the reference for keyword_search."""
     query = match_query(text, drop_stopwords=True)
-    return _bm25_top(query, limit) if query else []
+    return _bm25_top(in_namespace(query, namespace_id), limit) if query else []

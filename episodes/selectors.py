@@ -20,12 +20,16 @@ from episodes.payloads import episode_payload
 from hotcache import cache
 from memoryadmin.db.rows import fetch_instance, select_columns
 from memoryadmin.exceptions import ApplicationError, NotFound
+from memoryadmin.namespaces.selectors import namespace_slug_of
 
 PAGE_MAX = 200
 
 
 @dataclass(frozen=True)
 class EpisodeFilters:
+    """What a list may be narrowed to; ``namespace_id`` is the hard boundary (required)."""
+
+    namespace_id: int
     task_type: str | None = None
     verdict: str | None = None
     domain: str | None = None
@@ -36,6 +40,9 @@ class EpisodeFilters:
     started_before: datetime | None = None
     include_archived: bool = True
     completed: bool | None = None
+    agent_id: str | None = None
+    user_id: str | None = None
+    session_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -65,7 +72,10 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
 
 
 def episode_queryset(filters: EpisodeFilters) -> QuerySet[Episode]:
-    qs = Episode.objects.filter(deleted_at__isnull=True)
+    qs = Episode.objects.filter(namespace_id=filters.namespace_id, deleted_at__isnull=True)
+    for scope in ("agent_id", "user_id", "session_id"):
+        if (value := getattr(filters, scope)) is not None:
+            qs = qs.filter(**{scope: value})
     if filters.task_type:
         qs = qs.filter(task_type=filters.task_type)
     if filters.verdict:
@@ -88,7 +98,7 @@ def episode_queryset(filters: EpisodeFilters) -> QuerySet[Episode]:
         qs = qs.filter(
             id__in=RawSQL(
                 f"SELECT episode_id FROM {search_index.TABLE} WHERE {search_index.TABLE} MATCH %s",  # noqa: S608
-                [query],
+                [search_index.in_namespace(query, filters.namespace_id)],
             )
         )
     return qs
@@ -128,13 +138,19 @@ def episode_list(
 _EPISODE_BY_ID = f"SELECT {select_columns(Episode)} FROM {Episode._meta.db_table} WHERE id = %s"  # noqa: S608
 
 
-def episode_get(*, episode_id: UUID | str, include_deleted: bool = False) -> Episode:
+def episode_get(
+    *, episode_id: UUID | str, namespace_id: int | None, include_deleted: bool = False
+) -> Episode:
+    """One episode of ``namespace_id`` (None: of any namespace, for internal callers).
+
+    An episode of another namespace is "does not exist", exactly like a missing one.
+    """
     try:
         key = episode_id.hex if isinstance(episode_id, UUID) else UUID(str(episode_id)).hex
     except ValueError:
         key = None
     episode = fetch_instance(Episode, _EPISODE_BY_ID, [key]) if key else None
-    if episode is None:
+    if episode is None or (namespace_id is not None and episode.namespace_id != namespace_id):
         raise NotFound(f"episode {episode_id} does not exist", extra={"field": "episode_id"})
     if episode.deleted_at is not None and not include_deleted:
         raise NotFound(f"episode {episode_id} was deleted", extra={"field": "episode_id"})
@@ -143,6 +159,7 @@ def episode_get(*, episode_id: UUID | str, include_deleted: bool = False) -> Epi
 
 def pattern_list(
     *,
+    namespace_id: int,
     kind: str | None = None,
     task_type: str | None = None,
     domain: str | None = None,
@@ -150,7 +167,7 @@ def pattern_list(
     limit: int = 50,
     offset: int = 0,
 ) -> list[Pattern]:
-    qs = Pattern.objects.all()
+    qs = Pattern.objects.filter(namespace_id=namespace_id)
     if kind:
         qs = qs.filter(kind=kind)
     if task_type:
@@ -162,9 +179,9 @@ def pattern_list(
     return list(qs.order_by("-occurrence_count", "-success_rate", "id")[offset : offset + limit])
 
 
-def pattern_get(*, pattern_id: int) -> Pattern:
+def pattern_get(*, pattern_id: int, namespace_id: int) -> Pattern:
     try:
-        return Pattern.objects.get(pk=pattern_id)
+        return Pattern.objects.get(pk=pattern_id, namespace_id=namespace_id)
     except Pattern.DoesNotExist:
         raise NotFound(
             f"pattern {pattern_id} does not exist", extra={"field": "pattern_id"}
@@ -172,17 +189,22 @@ def pattern_get(*, pattern_id: int) -> Pattern:
 
 
 def heuristic_list(
-    *, min_confidence: float = 0.0, text: str | None = None, limit: int = 50, offset: int = 0
+    *,
+    namespace_id: int,
+    min_confidence: float = 0.0,
+    text: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
 ) -> list[Heuristic]:
-    qs = Heuristic.objects.filter(confidence__gte=min_confidence)
+    qs = Heuristic.objects.filter(namespace_id=namespace_id, confidence__gte=min_confidence)
     if text:
         qs = qs.filter(Q(condition__icontains=text) | Q(action__icontains=text))
     return list(qs.order_by("-confidence", "-sample_size", "id")[offset : offset + limit])
 
 
-def heuristic_get(*, heuristic_id: int) -> Heuristic:
+def heuristic_get(*, heuristic_id: int, namespace_id: int) -> Heuristic:
     try:
-        return Heuristic.objects.get(pk=heuristic_id)
+        return Heuristic.objects.get(pk=heuristic_id, namespace_id=namespace_id)
     except Heuristic.DoesNotExist:
         raise NotFound(
             f"heuristic {heuristic_id} does not exist", extra={"field": "heuristic_id"}
@@ -198,7 +220,7 @@ class EpisodeRead:
     cache_status: str
 
 
-def episode_read(*, episode_id: UUID | str) -> EpisodeRead:
+def episode_read(*, episode_id: UUID | str, namespace_id: int) -> EpisodeRead:
     """Read one episode with its steps: the redb cache first, then the database.
 
     The cache never makes a reader wait: busy, missing or damaged → database.
@@ -216,30 +238,42 @@ def episode_read(*, episode_id: UUID | str) -> EpisodeRead:
     if cached.hit and isinstance(cached.value, dict) and "steps" in cached.value:
         # One indexed primary-key probe (far cheaper than the steps) makes a delete
         # visible at once and catches an entry the write-behind has not refreshed yet.
-        current = _live_change_seq(key)
+        # It also answers whether the episode is this namespace's: a cached entry of
+        # another namespace is "does not exist", as the database read would say.
+        current = _change_seq_in(key, namespace_id)
         if current is None:
+            raise NotFound(f"episode {episode_id} does not exist", extra={"field": "episode_id"})
+        if current == "deleted":
             raise NotFound(f"episode {episode_id} was deleted", extra={"field": "episode_id"})
         if current == cached.value.get("change_seq"):
-            return EpisodeRead(cached.value, "cache", status)
+            # Entries cached before namespaces lack these fields (their hash is unchanged,
+            # so no sync rewrites them); the probe above proved whose the episode is.
+            payload = {"agent_id": "", "user_id": "", "session_id": "", **cached.value}
+            payload["namespace"] = namespace_slug_of(namespace_id=namespace_id)
+            return EpisodeRead(payload, "cache", status)
         status = "stale"
-    episode = episode_get(episode_id=key)
+    # The id as the caller gave it, in both paths: the message must not tell a cached
+    # episode of another namespace from one that never existed.
+    episode = episode_get(episode_id=episode_id, namespace_id=namespace_id)
     payload = episode_payload(episode, episode.steps.order_by("step_number"))
     return EpisodeRead(payload, "database", status)
 
 
 # A raw statement: the ORM's query building costs ~7x the probe itself.
-_LIVE_CHANGE_SEQ = (
-    f"SELECT change_seq FROM {Episode._meta.db_table} "  # noqa: S608 - our table name
-    "WHERE id = %s AND deleted_at IS NULL"
+_CHANGE_SEQ_IN = (
+    f"SELECT change_seq, deleted_at IS NOT NULL FROM {Episode._meta.db_table} "  # noqa: S608
+    "WHERE id = %s AND namespace_id = %s"
 )
 
 
-def _live_change_seq(episode_hex: str) -> int | None:
-    """The episode's change marker, or None when it is missing or deleted."""
+def _change_seq_in(episode_hex: str, namespace_id: int) -> int | str | None:
+    """The episode's change marker; "deleted"; or None when the namespace has no such one."""
     with connection.cursor() as cursor:
-        cursor.execute(_LIVE_CHANGE_SEQ, [episode_hex])
+        cursor.execute(_CHANGE_SEQ_IN, [episode_hex, namespace_id])
         row = cursor.fetchone()
-    return None if row is None else int(row[0])
+    if row is None:
+        return None
+    return "deleted" if row[1] else int(row[0])
 
 
 def episode_cache_state(*, episode: Episode) -> dict[str, Any]:

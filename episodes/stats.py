@@ -5,21 +5,23 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Avg, Count, F, FloatField, Func, Q
+from django.db.models import Avg, Count, F, FloatField, Func, Q, Sum
 from django.db.models.functions import Cast, TruncDate
 from django.utils import timezone
 
 from episodes.models import Episode
 
 
-def _live() -> Any:
-    return Episode.objects.filter(deleted_at__isnull=True)
+def _live(namespace_id: int | None) -> Any:
+    """Live episodes of one namespace (None: of every namespace, for the deployment's gauges)."""
+    qs = Episode.objects.filter(deleted_at__isnull=True)
+    return qs if namespace_id is None else qs.filter(namespace_id=namespace_id)
 
 
-def episode_totals() -> dict[str, Any]:
+def episode_totals(*, namespace_id: int) -> dict[str, Any]:
     now = timezone.now()
     start_of_day = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    agg = _live().aggregate(
+    agg = _live(namespace_id).aggregate(
         total=Count("id"),
         today=Count("id", filter=Q(started_at__gte=start_of_day)),
         completed=Count("id", filter=Q(verdict__isnull=False)),
@@ -31,10 +33,10 @@ def episode_totals() -> dict[str, Any]:
     return agg
 
 
-def episodes_per_day(*, days: int = 30) -> list[dict[str, Any]]:
+def episodes_per_day(*, namespace_id: int, days: int = 30) -> list[dict[str, Any]]:
     since = timezone.now() - timedelta(days=days)
     rows = (
-        _live()
+        _live(namespace_id)
         .filter(started_at__gte=since)
         .annotate(day=TruncDate("started_at"))
         .values("day", "verdict")
@@ -49,10 +51,10 @@ class _Floor(Func):
     template = "CAST(floor(%(expressions)s * 10) AS INTEGER)"
 
 
-def reward_histogram() -> list[dict[str, Any]]:
+def reward_histogram(*, namespace_id: int) -> list[dict[str, Any]]:
     """Counts per 0.1-wide reward bucket (bucket = lower edge)."""
     rows = (
-        _live()
+        _live(namespace_id)
         .filter(reward_total__isnull=False)
         .annotate(bucket=_Floor(Cast("reward_total", FloatField())))
         .values("bucket")
@@ -62,11 +64,11 @@ def reward_histogram() -> list[dict[str, Any]]:
     return [{"bucket": r["bucket"] / 10, "n": r["n"]} for r in rows]
 
 
-def success_rate_by(field: str) -> list[dict[str, Any]]:
+def success_rate_by(field: str, *, namespace_id: int) -> list[dict[str, Any]]:
     if field not in ("task_type", "domain"):
         raise ValueError(field)
     rows = (
-        _live()
+        _live(namespace_id)
         .filter(verdict__isnull=False)
         .values(field)
         .annotate(n=Count("id"), ok=Count("id", filter=Q(verdict="success")))
@@ -78,9 +80,28 @@ def success_rate_by(field: str) -> list[dict[str, Any]]:
     ]
 
 
-def episode_live_counts(*, since: timedelta) -> dict[str, int]:
+def episode_live_counts(*, since: timedelta, namespace_id: int | None = None) -> dict[str, int]:
     """Live (not deleted) episodes: all of them and those started within ``since``."""
-    agg = _live().aggregate(
+    agg = _live(namespace_id).aggregate(
         live=Count("id"), recent=Count("id", filter=Q(started_at__gte=timezone.now() - since))
     )
     return {"live": agg["live"] or 0, "recent": agg["recent"] or 0}
+
+
+def episode_counts_by_namespace(*, since: timedelta) -> list[dict[str, Any]]:
+    """Per namespace slug: live episodes, started within ``since``, and stored bytes."""
+    rows = (
+        Episode.objects.filter(deleted_at__isnull=True)
+        .values("namespace__slug")
+        .annotate(
+            live=Count("id"),
+            recent=Count("id", filter=Q(started_at__gte=timezone.now() - since)),
+            size=Sum("size_bytes"),
+        )
+        .order_by("namespace__slug")
+    )
+    return [
+        {"namespace": r["namespace__slug"], "live": r["live"], "recent": r["recent"],
+         "bytes": r["size"] or 0}
+        for r in rows
+    ]  # fmt: skip

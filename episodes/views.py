@@ -22,6 +22,7 @@ from episodes.payloads import episode_payload
 from episodes.retrieval import context_retrieve
 from memoryadmin.exceptions import ApplicationError
 from memoryadmin.http import HtmxHttpRequest
+from memoryadmin.namespaces.console import console_namespace_id
 from memoryadmin.redirects import redirect_next
 from memoryadmin.roles import admin_required, operator_required
 
@@ -34,7 +35,7 @@ def episode_list(request: HtmxHttpRequest) -> HttpResponse:
     form = EpisodeFilterForm(request.GET)
     try:
         page = selectors.episode_list(
-            filters=form.to_filters(),
+            filters=form.to_filters(namespace_id=console_namespace_id(request)),
             cursor=request.GET.get("cursor") or None,
             limit=PAGE,
             newest_first=form.newest_first,
@@ -62,15 +63,22 @@ def episode_bulk(request: HtmxHttpRequest) -> HttpResponse:
         return back
     ids = form.cleaned_data["episode_ids"]
     action = form.cleaned_data["action"]
+    namespace_id = console_namespace_id(request)
     try:  # each bulk service is atomic: a refusal (a 51st tag on one episode) changes none
         if action == "tag":
-            changed = services.episodes_bulk_tag(episode_ids=ids, add=[form.cleaned_data["tag"]])
+            changed = services.episodes_bulk_tag(
+                episode_ids=ids, namespace_id=namespace_id, add=[form.cleaned_data["tag"]]
+            )
             done = "Tagged"
         elif action == "archive":
-            changed = services.episodes_bulk_archive(episode_ids=ids, user=request.user)
+            changed = services.episodes_bulk_archive(
+                episode_ids=ids, namespace_id=namespace_id, user=request.user
+            )
             done = "Archived"
         else:
-            changed = services.episodes_bulk_delete(episode_ids=ids, user=request.user)
+            changed = services.episodes_bulk_delete(
+                episode_ids=ids, namespace_id=namespace_id, user=request.user
+            )
             done = "Deleted"
     except ApplicationError as exc:
         messages.error(request, f"Nothing changed: {exc.message}")
@@ -85,11 +93,12 @@ def episode_export(request: HtmxHttpRequest) -> StreamingHttpResponse:
     """The filtered (or selected) episodes as JSON Lines, streamed page by page."""
     form = EpisodeFilterForm(request.GET)
     selected = request.GET.getlist("episode_ids")
+    filters = form.to_filters(namespace_id=console_namespace_id(request))
 
     def lines() -> Iterator[str]:
         cursor = None
         while True:
-            page = selectors.episode_list(filters=form.to_filters(), cursor=cursor, limit=200)
+            page = selectors.episode_list(filters=filters, cursor=cursor, limit=200)
             for episode in page.items:
                 if not selected or str(episode.pk) in selected:
                     yield json.dumps(episode_payload(episode, episode.steps.all())) + "\n"
@@ -105,7 +114,9 @@ def episode_export(request: HtmxHttpRequest) -> StreamingHttpResponse:
 @require_GET
 @operator_required
 def episode_detail(request: HtmxHttpRequest, episode_id: str) -> HttpResponse:
-    episode = selectors.episode_get(episode_id=episode_id)
+    episode = selectors.episode_get(
+        episode_id=episode_id, namespace_id=console_namespace_id(request)
+    )
     cache_state = selectors.episode_cache_state(episode=episode)
     context = {
         "episode": episode,
@@ -125,6 +136,7 @@ def pattern_list(request: HtmxHttpRequest) -> HttpResponse:
     form = PatternFilterForm(request.GET)
     data = form.cleaned_data if form.is_valid() else {}
     patterns = selectors.pattern_list(
+        namespace_id=console_namespace_id(request),
         kind=data.get("kind") or None,
         task_type=data.get("task_type") or None,
         domain=data.get("domain") or None,
@@ -137,7 +149,9 @@ def pattern_list(request: HtmxHttpRequest) -> HttpResponse:
 @require_GET
 @operator_required
 def pattern_detail(request: HtmxHttpRequest, pattern_id: int) -> HttpResponse:
-    pattern = selectors.pattern_get(pattern_id=pattern_id)
+    pattern = selectors.pattern_get(
+        pattern_id=pattern_id, namespace_id=console_namespace_id(request)
+    )
     evidence = pattern.evidence.filter(deleted_at__isnull=True).order_by("-started_at")[:50]
     return render(
         request, "episodes/pattern_detail.html", {"pattern": pattern, "evidence": evidence}
@@ -150,7 +164,10 @@ def heuristic_list(request: HtmxHttpRequest) -> HttpResponse:
     form = HeuristicFilterForm(request.GET)
     data = form.cleaned_data if form.is_valid() else {}
     heuristics = selectors.heuristic_list(
-        min_confidence=data.get("min_confidence") or 0.0, text=data.get("text") or None, limit=200
+        namespace_id=console_namespace_id(request),
+        min_confidence=data.get("min_confidence") or 0.0,
+        text=data.get("text") or None,
+        limit=200,
     )
     template = "episodes/heuristic_list.html" + ("#heuristic-table" if request.htmx else "")
     return render(request, template, {"form": form, "heuristics": heuristics})
@@ -159,7 +176,9 @@ def heuristic_list(request: HtmxHttpRequest) -> HttpResponse:
 @require_GET
 @operator_required
 def heuristic_detail(request: HtmxHttpRequest, heuristic_id: int) -> HttpResponse:
-    heuristic = selectors.heuristic_get(heuristic_id=heuristic_id)
+    heuristic = selectors.heuristic_get(
+        heuristic_id=heuristic_id, namespace_id=console_namespace_id(request)
+    )
     evidence = heuristic.evidence.filter(deleted_at__isnull=True).order_by("-started_at")[:50]
     return render(
         request, "episodes/heuristic_detail.html", {"heuristic": heuristic, "evidence": evidence}
@@ -173,6 +192,7 @@ def retrieval_playground(request: HtmxHttpRequest) -> HttpResponse:
     result = None
     if form.is_valid():
         result = context_retrieve(
+            namespace_id=console_namespace_id(request),
             description=form.cleaned_data["description"],
             context=form.context(),
             limit=form.cleaned_data.get("limit") or 10,

@@ -231,7 +231,11 @@ def sync_verify_view(request: HttpRequest, payload: VerifyIn) -> ValidationRepor
 def failed_item_list_view(
     request: HttpRequest, filters: Query[FailedItemFiltersIn]
 ) -> list[FailedItemOut]:
+    caller = caller_of(request)
     items = failed_item_list(
+        # A key of one namespace sees its items; callers of all namespaces see the whole
+        # queue, items whose source row is gone (of no namespace any more) included.
+        namespace_id=None if caller.all_namespaces else caller.namespace_id,
         filters=FailedItemFilters(
             state=filters.state.value if filters.state else None,
             kind=filters.kind.value if filters.kind else None,
@@ -253,7 +257,9 @@ def failed_item_list_view(
     description="409 when the item is closed or while a sync run is active.",
 )
 def failed_item_retry_view(request: HttpRequest, item_id: int = ITEM_ID) -> FailedItemOut:
-    item = failed_item_retry(item_id=item_id, user=_user(caller_of(request)))
+    caller = caller_of(request)
+    namespace_id = None if caller.all_namespaces else caller.namespace_id
+    item = failed_item_retry(item_id=item_id, namespace_id=namespace_id, user=_user(caller))
     return FailedItemOut.of(item)
 
 
@@ -265,7 +271,9 @@ def failed_item_retry_view(request: HttpRequest, item_id: int = ITEM_ID) -> Fail
     description="409 when the item is already closed.",
 )
 def failed_item_dismiss_view(request: HttpRequest, item_id: int = ITEM_ID) -> FailedItemOut:
-    item = failed_item_dismiss(item_id=item_id, user=_user(caller_of(request)))
+    caller = caller_of(request)
+    namespace_id = None if caller.all_namespaces else caller.namespace_id
+    item = failed_item_dismiss(item_id=item_id, namespace_id=namespace_id, user=_user(caller))
     return FailedItemOut.of(item)
 
 

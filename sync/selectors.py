@@ -14,6 +14,7 @@ from memoryadmin.exceptions import NotFound
 from sync.models import FailedItem, SyncRun, ValidationReport
 from sync.models.runs import Status, Trigger
 from sync.services.breaker import breaker_state
+from sync.services.failures import failed_items_in_namespace
 from sync.services.meta import APPLIED_SEQ, SYNCED_AT, meta_read
 from sync.services.runs import active_run, cache_key
 
@@ -75,10 +76,17 @@ class FailedItemFilters:
 
 
 def failed_item_list(
-    *, filters: FailedItemFilters | None = None, limit: int = 50, offset: int = 0
+    *,
+    namespace_id: int | None,
+    filters: FailedItemFilters | None = None,
+    limit: int = 50,
+    offset: int = 0,
 ) -> list[FailedItem]:
+    """Failed items of one namespace (None: of all, for the deployment's own views)."""
     filters = filters or FailedItemFilters()
     qs = FailedItem.objects.all()
+    if namespace_id is not None:
+        qs = qs.filter(failed_items_in_namespace(namespace_id))
     if filters.state:
         qs = qs.filter(state=filters.state)
     if filters.open_only:

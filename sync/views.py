@@ -101,7 +101,9 @@ def run_detail(request: HtmxHttpRequest, run_id: int) -> HttpResponse:
         "run": run,
         "eta": _eta(run),
         "summary": selectors.sync_run_summary(run),
-        "failures": selectors.failed_item_list(filters=FailedItemFilters(run_id=run.pk), limit=100),
+        "failures": selectors.failed_item_list(
+            namespace_id=None, filters=FailedItemFilters(run_id=run.pk), limit=100
+        ),
         "validations": run.validations.order_by("-created_at")[:5],
     }
     return render(request, "sync/run_detail.html", context)
@@ -136,7 +138,9 @@ def retry_queue(request: HtmxHttpRequest) -> HttpResponse:
     )
     context = {
         "form": form,
-        "items": selectors.failed_item_list(filters=filters, limit=200),
+        # An admin page: admins act in every namespace, and items whose source row is
+        # gone belong to none any more, so the queue is the deployment's whole queue.
+        "items": selectors.failed_item_list(namespace_id=None, filters=filters, limit=200),
         "groups": selectors.failed_item_groups(),
         "counts": selectors.failed_item_counts(),
     }
@@ -160,9 +164,9 @@ def retry_queue_action(request: HtmxHttpRequest) -> HttpResponse:
     for item_id in form.cleaned_data["item_ids"]:
         try:
             if form.cleaned_data["action"] == "retry":
-                services.failed_item_retry(item_id=item_id, user=request.user)
+                services.failed_item_retry(item_id=item_id, namespace_id=None, user=request.user)
             else:
-                services.failed_item_dismiss(item_id=item_id, user=request.user)
+                services.failed_item_dismiss(item_id=item_id, namespace_id=None, user=request.user)
             done += 1
         except ApplicationError as exc:
             refused.append(f"#{item_id}: {exc.message}")

@@ -9,6 +9,9 @@ from django.utils import timezone
 
 from episodes.models import Episode
 from episodes.services import episode_complete, episode_log_steps, episode_start
+from memoryadmin.namespaces.models import Namespace
+from memoryadmin.namespaces.selectors import namespace_default
+from memoryadmin.namespaces.services import namespace_member_add
 
 
 def step(tool: str = "pytest", success: bool = True, **extra: Any) -> dict[str, Any]:
@@ -24,8 +27,22 @@ def step(tool: str = "pytest", success: bool = True, **extra: Any) -> dict[str, 
     }
 
 
+def default_namespace_id() -> int:
+    """The id of "default" (made by migration): where tests act unless they say otherwise."""
+    return namespace_default().pk
+
+
+def make_member(user: Any, *, namespace: Namespace | None = None) -> Any:
+    """Let a console user act in ``namespace`` ("default" unless given), as migration
+    0004 made every user who existed then; admins need no membership."""
+    namespace_member_add(namespace=namespace or namespace_default(), member=user)
+    return user
+
+
 def make_episode(
     *,
+    namespace_id: int | None = None,
+    scope: dict[str, Any] | None = None,
     description: str = "fix the flaky login test",
     task_type: str = "debugging",
     context: dict[str, Any] | None = None,
@@ -34,8 +51,12 @@ def make_episode(
     started_at: datetime | None = None,
     duration: timedelta = timedelta(minutes=2),
 ) -> Episode:
+    if namespace_id is None:
+        namespace_id = default_namespace_id()
     started_at = started_at or timezone.now() - duration
     episode = episode_start(
+        namespace_id=namespace_id,
+        scope=scope,
         task_description=description,
         task_type=task_type,
         context=context
@@ -49,10 +70,13 @@ def make_episode(
         started_at=started_at,
     )
     if steps:
-        episode_log_steps(episode_id=episode.pk, steps=steps)
+        episode_log_steps(episode_id=episode.pk, namespace_id=namespace_id, steps=steps)
     if outcome is not None:
         episode = episode_complete(
-            episode_id=episode.pk, outcome=outcome, ended_at=started_at + duration
+            episode_id=episode.pk,
+            namespace_id=namespace_id,
+            outcome=outcome,
+            ended_at=started_at + duration,
         )
     else:
         episode.refresh_from_db()

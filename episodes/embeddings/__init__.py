@@ -4,7 +4,7 @@ Public surface (everything else is internal):
 - ``get_provider()`` -> provider or None (EMBEDDINGS_PROVIDER=none);
 - ``episode_text(episode)``, ``episode_embedding_refresh(*, episode_id)``,
   ``embeddings_backfill(*, limit, batch_size, on_progress)``;
-- ``embedding_upsert(*, owner_kind, owner_id, vector, model_id)``;
+- ``embedding_upsert(*, namespace_id, owner_kind, owner_id, vector, model_id)``;
 - ``similar_owners(*, owner_kind, vector, model_id, limit)``;
 - ``semantic_episode_hits(description, *, limit)`` for the retrieval service.
 """

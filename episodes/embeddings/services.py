@@ -72,6 +72,7 @@ def episode_embedding_refresh(*, episode_id: UUID | str) -> Embedding | None:
         return None
     (vector,) = provider.embed([episode_text(episode)])
     return embedding_upsert(
+        namespace_id=episode.namespace_id,
         owner_kind=OwnerKind.EPISODE,
         owner_id=episode.pk,
         vector=vector,
@@ -127,6 +128,7 @@ def embeddings_backfill(
         with transaction.atomic():
             for episode, vector in zip(batch, vectors, strict=True):
                 embedding_upsert(
+                    namespace_id=episode.namespace_id,
                     owner_kind=OwnerKind.EPISODE,
                     owner_id=episode.pk,
                     vector=vector,

@@ -101,6 +101,7 @@ def check_vector(
 @transaction.atomic
 def embedding_upsert(
     *,
+    namespace_id: int,
     owner_kind: str,
     owner_id: str | UUID | int,
     vector: Sequence[float],
@@ -122,6 +123,7 @@ def embedding_upsert(
         owner_id=key,
         model_id=model_id,
         defaults={
+            "namespace_id": namespace_id,
             "dimension": len(values),
             "vector": vector_to_blob(values),
             "change_seq": next_change_seq(),

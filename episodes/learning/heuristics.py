@@ -61,9 +61,10 @@ def extract(episode: Episode, steps: Sequence[ExecutionStep]) -> list[Rule]:
     return list(rules.values())
 
 
-def new_heuristic(rule: Rule) -> Heuristic:
-    """The unsaved heuristic a rule starts (no evidence yet)."""
+def new_heuristic(rule: Rule, *, namespace_id: int) -> Heuristic:
+    """The unsaved heuristic a rule starts (no evidence yet) in a namespace."""
     return Heuristic(
+        namespace_id=namespace_id,
         signature=rule.signature,
         condition=rule.condition,
         action=rule.action,
@@ -91,11 +92,16 @@ def merge(episode: Episode, rules: Sequence[Rule]) -> list[Heuristic]:
     if not rules:
         return []
     succeeded = episode.verdict == "success"
-    rows = Heuristic.objects.filter(signature__in=[r.signature for r in rules])
+    # Learning is per namespace: only this namespace's heuristics are counted into.
+    rows = Heuristic.objects.filter(
+        namespace_id=episode.namespace_id, signature__in=[r.signature for r in rules]
+    )
     existing = {h.signature: h for h in rows}
     merged = []
     for rule, seq in zip(rules, next_change_seqs(len(rules)), strict=True):
-        heuristic = existing.get(rule.signature) or new_heuristic(rule)
+        heuristic = existing.get(rule.signature) or new_heuristic(
+            rule, namespace_id=episode.namespace_id
+        )
         count_in(heuristic, succeeded=succeeded)
         heuristic.change_seq = seq
         heuristic.content_hash = heuristic_hash(heuristic)

@@ -83,9 +83,10 @@ def extract(episode: Episode, steps: Sequence[ExecutionStep]) -> list[Candidate]
     return list(found.values())
 
 
-def new_pattern(candidate: Candidate) -> Pattern:
-    """The unsaved pattern a candidate starts (seen 0 times)."""
+def new_pattern(candidate: Candidate, *, namespace_id: int) -> Pattern:
+    """The unsaved pattern a candidate starts (seen 0 times) in a namespace."""
     return Pattern(
+        namespace_id=namespace_id,
         kind=candidate.kind,
         signature=candidate.signature,
         description=candidate.description,
@@ -119,11 +120,16 @@ def merge(episode: Episode, candidates: Sequence[Candidate]) -> list[Pattern]:
     if not candidates:
         return []
     succeeded = episode.verdict == "success"
-    rows = Pattern.objects.filter(signature__in=[c.signature for c in candidates])
+    # Learning is per namespace: only this namespace's patterns are counted into.
+    rows = Pattern.objects.filter(
+        namespace_id=episode.namespace_id, signature__in=[c.signature for c in candidates]
+    )
     existing = {(p.kind, p.signature): p for p in rows}
     merged = []
     for candidate, seq in zip(candidates, next_change_seqs(len(candidates)), strict=True):
-        pattern = existing.get((candidate.kind, candidate.signature)) or new_pattern(candidate)
+        pattern = existing.get((candidate.kind, candidate.signature)) or new_pattern(
+            candidate, namespace_id=episode.namespace_id
+        )
         count_in(pattern, succeeded=succeeded)
         pattern.change_seq = seq
         pattern.content_hash = pattern_hash(pattern)

@@ -14,22 +14,23 @@ BATCH = 500
 
 
 def rehash_patterns(apps, schema_editor):
-    Pattern = apps.get_model("episodes", "Pattern")
-    ChangeCounter = apps.get_model("episodes", "ChangeCounter")
-    ids = list(Pattern.objects.order_by("pk").values_list("pk", flat=True))
+    db = schema_editor.connection.alias  # the database being migrated, not always "default"
+    patterns = apps.get_model("episodes", "Pattern").objects.using(db)
+    counters = apps.get_model("episodes", "ChangeCounter").objects.using(db)
+    ids = list(patterns.order_by("pk").values_list("pk", flat=True))
     if not ids:
         return
-    counter, _ = ChangeCounter.objects.get_or_create(name="changes", defaults={"value": 0})
+    counter, _ = counters.get_or_create(name="changes", defaults={"value": 0})
     seq = counter.value
     for start in range(0, len(ids), BATCH):
-        rows = list(Pattern.objects.filter(pk__in=ids[start : start + BATCH]))
+        rows = list(patterns.filter(pk__in=ids[start : start + BATCH]))
         for row in rows:
             seq += 1
             row.change_seq = seq
             row.content_hash = pattern_hash(row)
-        Pattern.objects.bulk_update(rows, ["change_seq", "content_hash"])
+        patterns.bulk_update(rows, ["change_seq", "content_hash"])
     counter.value = seq
-    counter.save(update_fields=["value"])
+    counter.save(using=db, update_fields=["value"])
 
 
 class Migration(migrations.Migration):

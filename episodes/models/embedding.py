@@ -11,6 +11,9 @@ class OwnerKind(models.TextChoices):
 
 
 class Embedding(models.Model):
+    namespace = models.ForeignKey(
+        "memoryadmin.Namespace", on_delete=models.PROTECT, related_name="embeddings"
+    )
     owner_kind = models.CharField(max_length=10, choices=OwnerKind.choices)
     owner_id = models.CharField(max_length=64)
     model_id = models.CharField(max_length=120)

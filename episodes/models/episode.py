@@ -57,6 +57,15 @@ class ChangeCounter(models.Model):
 
 class Episode(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # The hard boundary: nothing of one namespace is read, learned from or cached
+    # under another's name (memoryadmin/namespaces).
+    namespace = models.ForeignKey(
+        "memoryadmin.Namespace", on_delete=models.PROTECT, related_name="episodes"
+    )
+    # Soft scoping inside a namespace, as the agent sends them ("" when not sent).
+    agent_id = models.CharField(max_length=128, blank=True, default="")
+    user_id = models.CharField(max_length=128, blank=True, default="")
+    session_id = models.CharField(max_length=128, blank=True, default="")
     task_type = models.CharField(max_length=20, choices=TaskType.choices)
     task_description = models.TextField()
     # The context the task ran in (language, framework, domain, complexity);
@@ -104,14 +113,21 @@ class Episode(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["task_type"], name="episode_task_type"),
-            models.Index(fields=["-started_at", "id"], name="episode_started_desc"),
+            models.Index(fields=["namespace", "-started_at", "id"], name="episode_ns_started_desc"),
             models.Index(fields=["verdict"], name="episode_verdict"),
             models.Index(fields=["domain"], name="episode_domain"),
             # The newest episodes of one task type: the list filtered by type (272 ms
             # at 1,000,000 without it) and retrieval's context candidates. Not a
             # partial index: SQLite would pick one "WHERE deleted_at IS NULL" for the
             # unfiltered list too, and sort all its rows (77 ms instead of 7 ms).
-            models.Index(fields=["task_type", "-started_at", "-id"], name="episode_type_recent"),
+            models.Index(
+                fields=["namespace", "task_type", "-started_at", "-id"], name="episode_type_recent"
+            ),
+            models.Index(fields=["namespace", "agent_id", "-started_at"], name="episode_ns_agent"),
+            models.Index(fields=["namespace", "user_id", "-started_at"], name="episode_ns_user"),
+            models.Index(
+                fields=["namespace", "session_id", "-started_at"], name="episode_ns_session"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -15,6 +15,10 @@ class PatternKind(models.TextChoices):
 
 
 class Pattern(models.Model):
+    # Learned from its own namespace's episodes only, counted there only.
+    namespace = models.ForeignKey(
+        "memoryadmin.Namespace", on_delete=models.PROTECT, related_name="patterns"
+    )
     kind = models.CharField(max_length=20, choices=PatternKind.choices)
     # A stable signature of `data` (e.g. the tool sequence); the same
     # signature merges into one row instead of duplicating.
@@ -37,16 +41,24 @@ class Pattern(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["kind", "signature"], name="pattern_signature_unique")
+            models.UniqueConstraint(
+                fields=["namespace", "kind", "signature"], name="pattern_signature_unique"
+            )
         ]
-        indexes = [models.Index(fields=["kind", "-success_rate"], name="pattern_kind_rate")]
+        indexes = [
+            models.Index(fields=["namespace", "kind", "-success_rate"], name="pattern_kind_rate"),
+            models.Index(fields=["namespace", "task_type"], name="pattern_ns_task_type"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.description[:60]}"
 
 
 class Heuristic(models.Model):
-    signature = models.CharField(max_length=64, unique=True)
+    namespace = models.ForeignKey(
+        "memoryadmin.Namespace", on_delete=models.PROTECT, related_name="heuristics"
+    )
+    signature = models.CharField(max_length=64)
     condition = models.TextField()
     action = models.TextField()
     condition_data = models.JSONField(default=dict)
@@ -61,7 +73,12 @@ class Heuristic(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        indexes = [models.Index(fields=["-confidence"], name="heuristic_confidence")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["namespace", "signature"], name="heuristic_signature_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["namespace", "-confidence"], name="heuristic_confidence")]
 
     def __str__(self) -> str:
         return f"if {self.condition[:40]} then {self.action[:40]}"

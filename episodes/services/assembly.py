@@ -50,8 +50,26 @@ def _context_text(field_name: str, value: Any, redactions: Redactions) -> str:
     return redactions.label(text, limits.CONTEXT_TEXT_MAX).lower()
 
 
+SCOPE_FIELDS = ("agent_id", "user_id", "session_id")
+SCOPE_MAX = 128
+
+
+def scope_values(scope: Any, redactions: Redactions) -> dict[str, str]:
+    """agent_id / user_id / session_id as stored: text of at most 128 characters, redacted."""
+    scope = scope or {}
+    if not isinstance(scope, dict):
+        raise ApplicationError("scope must be an object", extra={"field": "scope"})
+    values = {}
+    for name in SCOPE_FIELDS:
+        text = as_text(name, scope.get(name) or "", SCOPE_MAX).strip()
+        values[name] = redactions.text(text) if text else ""
+    return values
+
+
 def new_episode(
     *,
+    namespace_id: int,
+    scope: Any = None,
     task_description: Any,
     task_type: Any,
     context: Any,
@@ -77,6 +95,8 @@ def new_episode(
         clean=redactions.tag,
     )
     episode = Episode(
+        namespace_id=namespace_id,
+        **scope_values(scope, redactions),
         task_type=choice("task_type", task_type, TaskType),
         task_description=redactions.text(description.strip()),
         language=_context_text("context.language", context.get("language"), redactions),

@@ -35,15 +35,20 @@ def _stamp(episode: Episode) -> None:
 @transaction.atomic
 def episode_start(
     *,
+    namespace_id: int,
     task_description: str,
     task_type: str,
     context: dict[str, Any] | None = None,
     metadata: dict[str, Any] | None = None,
     tags: list[str] | None = None,
     started_at: datetime | None = None,
+    scope: dict[str, Any] | None = None,
 ) -> Episode:
-    """Open an episode for a task; secrets in the input are redacted first."""
+    """Open an episode for a task in ``namespace_id``; secrets in the input are redacted
+    first. ``scope`` holds the agent's agent_id / user_id / session_id."""
     episode = new_episode(
+        namespace_id=namespace_id,
+        scope=scope,
         task_description=task_description,
         task_type=task_type,
         context=context,
@@ -63,12 +68,12 @@ def episode_start(
 
 @transaction.atomic
 def episode_log_steps(
-    *, episode_id: UUID | str, steps: list[dict[str, Any]]
+    *, episode_id: UUID | str, namespace_id: int | None, steps: list[dict[str, Any]]
 ) -> list[ExecutionStep]:
     """Append a batch of steps in one transaction (all or nothing)."""
     if not isinstance(steps, list) or not steps:
         raise ApplicationError("steps must be a non-empty list", extra={"field": "steps"})
-    episode = episode_get(episode_id=episode_id)
+    episode = episode_get(episode_id=episode_id, namespace_id=namespace_id)
     if episode.is_completed:
         raise Conflict(
             f"episode {episode.pk} is already completed; steps cannot be added",
@@ -110,10 +115,15 @@ def episode_log_steps(
 
 @transaction.atomic
 def episode_complete(
-    *, episode_id: UUID | str, outcome: dict[str, Any], ended_at: datetime | None = None
+    *,
+    episode_id: UUID | str,
+    namespace_id: int | None,
+    outcome: dict[str, Any],
+    ended_at: datetime | None = None,
 ) -> Episode:
-    """Close an episode: reward, reflection, patterns and heuristics in one transaction."""
-    episode = episode_get(episode_id=episode_id)
+    """Close an episode: reward, reflection, patterns and heuristics in one transaction
+    (learning counts it in its own namespace only)."""
+    episode = episode_get(episode_id=episode_id, namespace_id=namespace_id)
     if episode.is_completed:
         raise Conflict(
             f"episode {episode.pk} is already completed (verdict {episode.verdict})",

@@ -43,11 +43,12 @@ def _set_tags(episode: Episode, tags: list[str]) -> None:
 def episode_update(
     *,
     episode_id: UUID | str,
+    namespace_id: int | None,
     tags: list[str] | None = None,
     metadata: dict[str, Any] | None = None,
 ) -> Episode:
     """Replace the tags and/or merge keys into the metadata (``None`` values remove keys)."""
-    episode = episode_get(episode_id=episode_id)
+    episode = episode_get(episode_id=episode_id, namespace_id=namespace_id)
     fields: list[str] = []
     redactions = Redactions()
     if tags is not None:
@@ -69,9 +70,11 @@ def episode_update(
 
 
 @transaction.atomic
-def episode_soft_delete(*, episode_id: UUID | str, user: Any = None) -> Episode:
+def episode_soft_delete(
+    *, episode_id: UUID | str, namespace_id: int | None, user: Any = None
+) -> Episode:
     """Hide an episode everywhere (kept in the database with who and when)."""
-    episode = episode_get(episode_id=episode_id)
+    episode = episode_get(episode_id=episode_id, namespace_id=namespace_id)
     episode.deleted_at = timezone.now()
     episode.deleted_by = user if user is not None and user.is_authenticated else None  # type: ignore[assignment]
     _save(episode, ["deleted_at", "deleted_by"])
@@ -80,13 +83,16 @@ def episode_soft_delete(*, episode_id: UUID | str, user: Any = None) -> Episode:
         target=f"episode {episode.pk}",
         user=user,
         details={"task": episode.task_description[:120]},
+        namespace_id=episode.namespace_id,
     )
     return episode
 
 
 @transaction.atomic
-def episode_archive(*, episode_id: UUID | str, user: Any = None) -> Episode:
-    episode = episode_get(episode_id=episode_id)
+def episode_archive(
+    *, episode_id: UUID | str, namespace_id: int | None, user: Any = None
+) -> Episode:
+    episode = episode_get(episode_id=episode_id, namespace_id=namespace_id)
     if episode.archived_at is None:
         episode.archived_at = timezone.now()
         episode.archived_by = user if user is not None and user.is_authenticated else None  # type: ignore[assignment]
@@ -94,21 +100,26 @@ def episode_archive(*, episode_id: UUID | str, user: Any = None) -> Episode:
     return episode
 
 
-def _bulk_ids(episode_ids: Sequence[UUID | str]) -> list[Episode]:
+def _bulk_ids(episode_ids: Sequence[UUID | str], namespace_id: int | None) -> list[Episode]:
     if len(episode_ids) > MAX_BULK:
         raise ApplicationError(
             f"at most {MAX_BULK} episodes per bulk action", extra={"field": "episode_ids"}
         )
-    return list(Episode.objects.filter(pk__in=episode_ids, deleted_at__isnull=True))
+    qs = Episode.objects.filter(pk__in=episode_ids, deleted_at__isnull=True)
+    if namespace_id is not None:
+        qs = qs.filter(namespace_id=namespace_id)
+    return list(qs)
 
 
 @transaction.atomic
-def episodes_bulk_tag(*, episode_ids: Sequence[UUID | str], add: list[str]) -> int:
+def episodes_bulk_tag(
+    *, episode_ids: Sequence[UUID | str], namespace_id: int | None, add: list[str]
+) -> int:
     """Add tags to many episodes; returns how many episodes really changed."""
     redactions = Redactions()
     new_tags = limits.check_tags("tags", add, clean=redactions.tag)
     changed = 0
-    for episode in _bulk_ids(episode_ids):
+    for episode in _bulk_ids(episode_ids, namespace_id):
         # Stored tags and new_tags are redacted already: str leaves them as they are.
         merged = limits.check_tags("tags", [*episode.tags, *new_tags], clean=str)
         if merged != episode.tags:
@@ -123,18 +134,22 @@ def episodes_bulk_tag(*, episode_ids: Sequence[UUID | str], add: list[str]) -> i
 
 
 @transaction.atomic
-def episodes_bulk_archive(*, episode_ids: Sequence[UUID | str], user: Any = None) -> int:
+def episodes_bulk_archive(
+    *, episode_ids: Sequence[UUID | str], namespace_id: int | None, user: Any = None
+) -> int:
     changed = 0
-    for episode in _bulk_ids(episode_ids):
+    for episode in _bulk_ids(episode_ids, namespace_id):
         if episode.archived_at is None:
-            episode_archive(episode_id=episode.pk, user=user)
+            episode_archive(episode_id=episode.pk, namespace_id=episode.namespace_id, user=user)
             changed += 1
     return changed
 
 
 @transaction.atomic
-def episodes_bulk_delete(*, episode_ids: Sequence[UUID | str], user: Any = None) -> int:
-    episodes = _bulk_ids(episode_ids)
+def episodes_bulk_delete(
+    *, episode_ids: Sequence[UUID | str], namespace_id: int | None, user: Any = None
+) -> int:
+    episodes = _bulk_ids(episode_ids, namespace_id)
     for episode in episodes:
-        episode_soft_delete(episode_id=episode.pk, user=user)
+        episode_soft_delete(episode_id=episode.pk, namespace_id=episode.namespace_id, user=user)
     return len(episodes)

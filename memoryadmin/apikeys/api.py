@@ -16,6 +16,7 @@ from memoryadmin.apikeys.errors import ErrorOut
 from memoryadmin.apikeys.models import ApiKey, Scope
 from memoryadmin.apikeys.selectors import api_key_list
 from memoryadmin.apikeys.services import api_key_create, api_key_revoke
+from memoryadmin.namespaces.selectors import namespace_slug_of
 
 router = Router(tags=["api keys"], auth=scoped(Scope.ADMIN))
 AUTH_ERRORS: dict[int, type[ErrorOut]] = {
@@ -40,6 +41,7 @@ class ApiKeyOut(Schema):
     name: str
     prefix: str
     scopes: list[str]
+    namespace: str | None = Field(description="the namespace it acts in; null: all (admin)")
     created_by: str | None
     created_at: datetime
     last_used_at: datetime | None
@@ -51,6 +53,7 @@ class ApiKeyOut(Schema):
     def of(cls, api_key: ApiKey) -> ApiKeyOut:
         user = api_key.created_by
         return cls(
+            namespace=api_key.namespace.slug if api_key.namespace is not None else None,
             id=api_key.pk,
             name=api_key.name,
             prefix=api_key.prefix,
@@ -70,7 +73,11 @@ class NewApiKeyOut(ApiKeyOut):
 
 @router.get("/keys", response={200: list[ApiKeyOut], **AUTH_ERRORS}, summary="List API keys")
 def api_key_list_view(request: HttpRequest) -> list[ApiKeyOut]:
-    return [ApiKeyOut.of(k) for k in api_key_list()]
+    caller = caller_of(request)
+    keys = api_key_list(
+        namespace_id=caller.namespace_id, with_all_namespace_keys=caller.all_namespaces
+    )
+    return [ApiKeyOut.of(k) for k in keys]
 
 
 @router.post(
@@ -86,6 +93,8 @@ def api_key_create_view(request: HttpRequest, payload: ApiKeyIn) -> Status[NewAp
         created_by=caller.user if caller.kind == "session" else None,  # type: ignore[arg-type]
         rate_limit_per_minute=payload.rate_limit_per_minute,
         daily_episode_quota=payload.daily_episode_quota,
+        # A new key acts where its maker acts (never in a namespace the maker cannot see).
+        namespace=namespace_slug_of(namespace_id=caller.namespace_id),
     )
     out = ApiKeyOut.of(created.api_key).model_dump()
     return Status(201, NewApiKeyOut(**out, key=created.key))
@@ -97,4 +106,11 @@ def api_key_create_view(request: HttpRequest, payload: ApiKeyIn) -> Status[NewAp
     summary="Revoke an API key (effective at once)",
 )
 def api_key_revoke_view(request: HttpRequest, key_id: int = Path(..., ge=1, le=2**62)) -> ApiKeyOut:
-    return ApiKeyOut.of(api_key_revoke(api_key_id=key_id, user=caller_of(request).user))
+    caller = caller_of(request)
+    revoked = api_key_revoke(
+        api_key_id=key_id,
+        namespace_id=caller.namespace_id,
+        all_namespaces=caller.all_namespaces,
+        user=caller.user,
+    )
+    return ApiKeyOut.of(revoked)

@@ -7,6 +7,12 @@ admins (superusers, group "admin") hold every scope; operators (group
 "operator") and other staff users view and sync.
 Keys are also counted against their per-minute rate limit here, after the
 scope check, so a refused call never costs the caller a request.
+
+The namespace a call acts in is decided here too, never by the body: a key's
+own namespace; for a key bound to all namespaces (admin only) and for a
+session, the ``X-Namespace`` header (default "default"), which a session may
+only name when its user is a member (admins are members of all). An unknown or
+forbidden namespace answers 404, like any id the caller may not see.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 from ninja.security.base import AuthBase
@@ -24,7 +31,13 @@ from memoryadmin.apikeys.models import ApiKey, Scope
 from memoryadmin.apikeys.ratelimit import rate_limit_check
 from memoryadmin.apikeys.services import api_key_authenticate
 from memoryadmin.audit.services import Actor, act_for_this_request
+from memoryadmin.exceptions import NotFound
+from memoryadmin.namespaces.console import console_namespace_id
+from memoryadmin.namespaces.models import DEFAULT_SLUG
+from memoryadmin.namespaces.selectors import namespace_id_for, namespace_is_member
 from memoryadmin.roles import is_admin, is_operator
+
+NAMESPACE_HEADER = "HTTP_X_NAMESPACE"
 
 IMPLIED = {Scope.ADMIN: set(Scope.values), Scope.WRITE: {Scope.READ}}
 OPERATOR_SCOPES = frozenset({Scope.READ, Scope.SYNC})
@@ -43,15 +56,37 @@ class Caller:
 
     kind: str  # "key" | "session"
     scopes: frozenset[str]
+    namespace_id: int
     api_key: ApiKey | None = None
     user: AbstractBaseUser | AnonymousUser | None = field(default=None)
 
     @property
-    def owner(self) -> str:
-        """Who owns idempotency keys: one namespace per API key or user."""
+    def all_namespaces(self) -> bool:
+        """May act in every namespace: a key bound to all, or an admin's session."""
         if self.api_key is not None:
+            return self.api_key.namespace_id is None
+        return self.user is not None and is_admin(self.user)
+
+    @property
+    def owner(self) -> str:
+        """Who owns idempotency keys: an API key or a user, in the namespace it acts in
+        (a key bound to one namespace always acts there)."""
+        if self.api_key is not None and self.api_key.namespace_id is not None:
             return f"key:{self.api_key.pk}"
-        return f"user:{self.user.pk if self.user is not None else 0}"
+        who = (
+            f"key:{self.api_key.pk}"
+            if self.api_key is not None
+            else (f"user:{self.user.pk if self.user is not None else 0}")
+        )
+        return f"{who}@{self.namespace_id}"
+
+
+def _named_namespace(request: HttpRequest) -> int:
+    slug = str(request.META.get(NAMESPACE_HEADER) or DEFAULT_SLUG).strip()
+    found = namespace_id_for(slug=slug) if len(slug) <= 40 else None
+    if found is None:
+        raise NotFound(f"namespace {slug[:40]!r} does not exist", extra={"field": "X-Namespace"})
+    return found
 
 
 def _require(scopes: frozenset[str], needed: str, who: str) -> None:
@@ -76,7 +111,10 @@ class ApiKeyAuth(HttpBearer):
         rate_limit_check(api_key=api_key)
         # Audit events recorded by this request name the key (never its secret).
         act_for_this_request(Actor(f"api key {api_key.prefix}… ({api_key.name})"))
-        return Caller(kind="key", scopes=scopes, api_key=api_key)
+        namespace_id = api_key.namespace_id
+        if namespace_id is None:  # bound to all namespaces: the header chooses
+            namespace_id = _named_namespace(request)
+        return Caller(kind="key", scopes=scopes, namespace_id=namespace_id, api_key=api_key)
 
 
 class StaffSessionAuth(SessionAuth):
@@ -105,7 +143,22 @@ class StaffSessionAuth(SessionAuth):
                 extra={"scope": self.scope},
             )
         _require(scopes, self.scope, f"user {user.get_username()!r}")
-        return Caller(kind="session", scopes=scopes, user=user)
+        if request.META.get(NAMESPACE_HEADER):
+            namespace_id = _named_namespace(request)
+            if not namespace_is_member(user=user, namespace_id=namespace_id):
+                slug = request.META.get(NAMESPACE_HEADER)
+                raise NotFound(
+                    f"namespace {str(slug)[:40]!r} does not exist", extra={"field": "X-Namespace"}
+                )
+        else:  # the namespace the console works in (default, else the first membership)
+            try:
+                namespace_id = console_namespace_id(request)
+            except PermissionDenied:
+                raise Forbidden(
+                    f"user {user.get_username()!r} is a member of no namespace",
+                    extra={"field": "X-Namespace"},
+                ) from None
+        return Caller(kind="session", scopes=scopes, namespace_id=namespace_id, user=user)
 
 
 def scoped(scope: str) -> list[AuthBase]:

@@ -24,6 +24,15 @@ class ApiKey(models.Model):
     prefix = models.CharField(max_length=16, db_index=True)
     key_hash = models.CharField(max_length=64, unique=True)
     scopes = models.JSONField(default=list)
+    # The namespace every call of this key acts in; None (admin keys only) means
+    # all namespaces, chosen per request by the X-Namespace header.
+    namespace = models.ForeignKey(
+        "memoryadmin.Namespace",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="api_keys",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -1,11 +1,20 @@
 from __future__ import annotations
 
+from django.db.models import Q
+
 from memoryadmin.apikeys.models import ApiKey
 from memoryadmin.db.rows import fetch_instance, select_columns
 
 
-def api_key_list(*, include_revoked: bool = True) -> list[ApiKey]:
-    qs = ApiKey.objects.select_related("created_by")
+def api_key_list(
+    *, namespace_id: int, with_all_namespace_keys: bool, include_revoked: bool = True
+) -> list[ApiKey]:
+    """Keys that act in ``namespace_id``; plus the keys bound to all namespaces when the
+    caller itself may act in all of them (an all-namespaces key, an admin session)."""
+    bound = Q(namespace_id=namespace_id)
+    if with_all_namespace_keys:
+        bound |= Q(namespace__isnull=True)
+    qs = ApiKey.objects.select_related("created_by", "namespace").filter(bound)
     if not include_revoked:
         qs = qs.filter(revoked_at__isnull=True)
     return list(qs.order_by("-created_at", "-id"))

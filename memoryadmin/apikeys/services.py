@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from memoryadmin.apikeys.errors import Unauthorized
@@ -18,6 +19,8 @@ from memoryadmin.apikeys.models import ApiKey, Scope
 from memoryadmin.apikeys.selectors import api_key_by_hash
 from memoryadmin.audit.services import audit_record
 from memoryadmin.exceptions import ApplicationError, NotFound
+from memoryadmin.namespaces.models import DEFAULT_SLUG
+from memoryadmin.namespaces.selectors import namespace_get
 
 KEY_PREFIX = "ma_live_"
 PREFIX_LENGTH = len(KEY_PREFIX) + 8  # "ma_live_" + 8 random characters, shown in lists
@@ -63,17 +66,32 @@ def api_key_create(
     created_by: AbstractBaseUser | None = None,
     rate_limit_per_minute: int | None = None,
     daily_episode_quota: int | None = None,
+    namespace: str | None = DEFAULT_SLUG,
 ) -> NewApiKey:
-    """Make a random key and store only its hash; the caller shows ``key`` once."""
+    """Make a random key and store only its hash; the caller shows ``key`` once.
+
+    The key acts in ``namespace`` (a slug) only; ``None`` binds an admin key to all
+    namespaces (its calls name one with the X-Namespace header).
+    """
     name = (name or "").strip()
     if not name or len(name) > NAME_MAX:
         raise ApplicationError(f"name must be 1 to {NAME_MAX} characters", extra={"field": "name"})
+    scopes = clean_scopes(scopes)
+    namespace_id = None
+    if namespace is None:
+        if Scope.ADMIN not in scopes:
+            raise ApplicationError(
+                "only an admin key may be bound to all namespaces", extra={"field": "namespace"}
+            )
+    else:
+        namespace_id = namespace_get(slug=namespace).pk
     key = KEY_PREFIX + secrets.token_urlsafe(TOKEN_BYTES)
     api_key = ApiKey.objects.create(
         name=name,
         prefix=key[:PREFIX_LENGTH],
         key_hash=key_hash(key),
-        scopes=clean_scopes(scopes),
+        scopes=scopes,
+        namespace_id=namespace_id,
         created_by=created_by if created_by is not None and created_by.is_authenticated else None,  # type: ignore[misc]
         rate_limit_per_minute=rate_limit_per_minute,
         daily_episode_quota=daily_episode_quota,
@@ -81,8 +99,9 @@ def api_key_create(
     audit_record(
         action="key.create",
         target=f"{api_key.prefix}… ({api_key.name})",
-        details={"scopes": api_key.scopes},
+        details={"scopes": api_key.scopes, "namespace": namespace or "*"},
         user=created_by,
+        namespace_id=namespace_id,
     )
     return NewApiKey(api_key=api_key, key=key)
 
@@ -116,14 +135,28 @@ def api_key_touch(*, api_key: ApiKey) -> None:
 
 
 @transaction.atomic
-def api_key_revoke(*, api_key_id: int, user: Any = None) -> ApiKey:
-    """Stop a key at once (kept for the record); revoking twice is harmless."""
+def api_key_revoke(
+    *, api_key_id: int, namespace_id: int, all_namespaces: bool, user: Any = None
+) -> ApiKey:
+    """Stop a key at once (kept for the record); revoking twice is harmless.
+
+    Only a key of ``namespace_id`` (or, when ``all_namespaces``, one bound to all) is
+    found: another namespace's key is "does not exist", like a missing one.
+    """
+    visible = Q(namespace_id=namespace_id)
+    if all_namespaces:
+        visible |= Q(namespace__isnull=True)
     try:
-        api_key = ApiKey.objects.get(pk=api_key_id)
+        api_key = ApiKey.objects.filter(visible).get(pk=api_key_id)
     except ApiKey.DoesNotExist:
         raise NotFound(f"API key {api_key_id} does not exist", extra={"field": "key_id"}) from None
     if api_key.revoked_at is None:
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["revoked_at"])
-        audit_record(action="key.revoke", target=f"{api_key.prefix}… ({api_key.name})", user=user)
+        audit_record(
+            action="key.revoke",
+            target=f"{api_key.prefix}… ({api_key.name})",
+            user=user,
+            namespace_id=api_key.namespace_id,
+        )
     return api_key

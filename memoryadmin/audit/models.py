@@ -15,6 +15,10 @@ class AuditEvent(models.Model):
     action = models.CharField(max_length=40, db_index=True)
     target = models.CharField(max_length=200, blank=True, default="")
     details = models.JSONField(default=dict, blank=True)
+    # Where the change happened; None for events about the deployment itself.
+    namespace = models.ForeignKey(
+        "memoryadmin.Namespace", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -47,7 +47,12 @@ def actor_for_user(user: Any) -> Actor:
 
 
 def audit_record(
-    *, action: str, target: str = "", details: dict[str, Any] | None = None, user: Any = None
+    *,
+    action: str,
+    target: str = "",
+    details: dict[str, Any] | None = None,
+    user: Any = None,
+    namespace_id: int | None = None,
 ) -> AuditEvent:
     """Write one audit event inside the caller's transaction (so it commits or
     rolls back with the change it describes)."""
@@ -58,4 +63,5 @@ def audit_record(
         action=action,
         target=str(target)[:200],
         details=details or {},
+        namespace_id=namespace_id,
     )

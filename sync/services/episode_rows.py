@@ -27,13 +27,17 @@ EPISODE_COLUMNS = (
     *("id", "task_type", "task_description", "language", "framework", "domain"),
     *("complexity", "tags", "metadata", "started_at", "ended_at", "step_count", "outcome"),
     *("verdict", "reward", "reflection", "archived_at", "content_hash", "change_seq"),
+    *("namespace", "agent_id", "user_id", "session_id"),
 )
 STEP_COLUMNS = (
     *("episode_id", "step_number", "timestamp", "tool", "action", "parameters"),
     *("result_kind", "result_text", "success", "latency_ms", "tokens", "observation"),
 )
-# ``pk`` is what episode_payload reads for the id; the row's first column fills it.
-EpisodeRow = namedtuple("EpisodeRow", ("pk", *EPISODE_COLUMNS[1:]))  # type: ignore[misc]
+# ``pk`` is what episode_payload reads for the id (the row's first column fills it),
+# ``namespace_id`` what it reads for the namespace column.
+EpisodeRow = namedtuple(  # type: ignore[misc]
+    "EpisodeRow", ("pk", *("namespace_id" if c == "namespace" else c for c in EPISODE_COLUMNS[1:]))
+)
 StepRow = namedtuple("StepRow", STEP_COLUMNS)  # type: ignore[misc]
 
 

@@ -17,8 +17,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 
+from episodes.models import Embedding, Episode, Heuristic, Pattern
 from sync.models import FailedItem
 from sync.models.failures import OPEN_STATES, FailedState
 
@@ -89,4 +92,23 @@ def failed_items_resolve(*, kind: str, keys: Sequence[str]) -> int:
         return 0
     return FailedItem.objects.filter(pk__in=open_ids, state__in=OPEN_STATES).update(
         state=FailedState.RESOLVED, closed_at=timezone.now(), next_attempt_at=None
+    )
+
+
+def failed_items_in_namespace(namespace_id: int) -> Q:
+    """Failed items whose cached item belongs to the namespace (read from the items' own
+    rows: an item's key names an episode, pattern, heuristic or embedding)."""
+    embedding_keys = (
+        Embedding.objects.filter(namespace_id=namespace_id)
+        .annotate(item_key=Concat("owner_kind", Value(":"), "owner_id", Value(":"), "model_id"))
+        .values("item_key")
+    )
+    return (
+        Q(kind="episode", key__in=Episode.objects.filter(namespace_id=namespace_id).values("id"))
+        | Q(kind="pattern", key__in=Pattern.objects.filter(namespace_id=namespace_id).values("id"))
+        | Q(
+            kind="heuristic",
+            key__in=Heuristic.objects.filter(namespace_id=namespace_id).values("id"),
+        )
+        | Q(kind="embedding", key__in=embedding_keys)
     )

@@ -18,7 +18,7 @@ from memoryadmin.audit.services import audit_record
 from memoryadmin.exceptions import Conflict, NotFound
 from sync.models import FailedItem
 from sync.models.failures import OPEN_STATES, FailedState
-from sync.services.failures import failed_item_record
+from sync.services.failures import failed_item_record, failed_items_in_namespace
 from sync.services.runs import active_run
 from sync.services.single import item_sync
 
@@ -29,9 +29,13 @@ def _user(user: AbstractBaseUser | None) -> Any:
     return user if user is not None and user.is_authenticated else None
 
 
-def _get(item_id: int) -> FailedItem:
+def _get(item_id: int, namespace_id: int | None) -> FailedItem:
+    """The item, if it is the namespace's (None: any); another's is "does not exist"."""
+    qs = FailedItem.objects.all()
+    if namespace_id is not None:
+        qs = qs.filter(failed_items_in_namespace(namespace_id))
     try:
-        return FailedItem.objects.get(pk=item_id)
+        return qs.get(pk=item_id)
     except FailedItem.DoesNotExist:
         raise NotFound(
             f"failed item {item_id} does not exist", extra={"field": "item_id"}
@@ -57,9 +61,9 @@ def _attempt(item: FailedItem) -> FailedItem:
     return item
 
 
-def failed_item_retry(*, item_id: int, user: Any = None) -> FailedItem:
+def failed_item_retry(*, item_id: int, namespace_id: int | None, user: Any = None) -> FailedItem:
     """Retry one item now, whatever its schedule (dead letters included)."""
-    item = _get(item_id)
+    item = _get(item_id, namespace_id)
     if item.state not in OPEN_STATES:
         raise Conflict(
             f"failed item {item_id} is {item.state}; only open items can be retried",
@@ -81,9 +85,9 @@ def failed_item_retry(*, item_id: int, user: Any = None) -> FailedItem:
 
 
 @transaction.atomic
-def failed_item_dismiss(*, item_id: int, user: Any = None) -> FailedItem:
+def failed_item_dismiss(*, item_id: int, namespace_id: int | None, user: Any = None) -> FailedItem:
     """Close an open record without retrying it (kept with who and when)."""
-    item = _get(item_id)
+    item = _get(item_id, namespace_id)
     if item.state not in OPEN_STATES:
         raise Conflict(
             f"failed item {item_id} is already {item.state}",

@@ -15,6 +15,7 @@ from django.utils.crypto import get_random_string
 from memoryadmin.apikeys.models import ApiKey
 from memoryadmin.apikeys.services import api_key_authenticate, api_key_create, key_hash
 from tests.api.conftest import API, EPISODE, Agent
+from tests.factories import make_member
 
 pytestmark = pytest.mark.django_db
 
@@ -103,6 +104,7 @@ def session(username: str, *, group: str = "", **flags: bool) -> Client:
     user = get_user_model().objects.create_user(username, password="pw-123456", **flags)
     if group:
         user.groups.add(Group.objects.get_or_create(name=group)[0])
+    make_member(user)
     client = Client(enforce_csrf_checks=True)
     client.force_login(user)
     return client

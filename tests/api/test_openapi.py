@@ -39,6 +39,9 @@ OPERATIONS = {
     ("post", "/sync/failed/{item_id}/retry"): "200",
     ("post", "/sync/failed/{item_id}/dismiss"): "200",
     ("get", "/sync/freshness"): "200",
+    ("get", "/namespaces"): "200",
+    ("get", "/namespaces/current"): "200",
+    ("post", "/namespaces"): "201",
 }
 
 

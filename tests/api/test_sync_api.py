@@ -27,7 +27,7 @@ from sync.services import sync_run_execute
 from sync.services.breaker import breaker_record_failure, breaker_reset, failure_threshold
 from sync.services.runs import claim_run, release_run
 from tests.api.conftest import API, Agent
-from tests.factories import SUCCESS, make_episode, step
+from tests.factories import SUCCESS, make_episode, make_member, step
 from tests.sync.conftest import seed, sync
 
 pytestmark = pytest.mark.django_db
@@ -398,6 +398,7 @@ def test_every_endpoint_needs_credentials(client: Client) -> None:
 def _session(username: str, group: str) -> tuple[Client, dict[str, str]]:
     user = get_user_model().objects.create_user(username, password="pw-123456")
     user.groups.add(Group.objects.get_or_create(name=group)[0])
+    make_member(user)
     client = Client(enforce_csrf_checks=True)
     client.force_login(user)
     token = get_random_string(32)

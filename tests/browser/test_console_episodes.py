@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from memoryadmin.roles import OPERATOR
 from tests.browser.conftest import login, shot
-from tests.factories import FAILURE, SUCCESS, make_episode, step
+from tests.factories import FAILURE, SUCCESS, make_episode, make_member, step
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -17,6 +17,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def seeded() -> None:
     user = User.objects.create_user("olive", password="pw-operator-1")
     user.groups.add(Group.objects.get_or_create(name=OPERATOR)[0])
+    make_member(user)
     make_episode(
         description="fix login redirect loop",
         context={"domain": "web", "language": "python", "tags": ["auth"]},

@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group, User
 from memoryadmin.roles import ADMIN, OPERATOR
 from sync.models import FailedItem
 from tests.browser.conftest import login, shot
-from tests.factories import SUCCESS, make_episode, step
+from tests.factories import SUCCESS, make_episode, make_member, step
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -18,6 +18,7 @@ def people() -> None:
     for name, group in (("olive", OPERATOR), ("ada", ADMIN)):
         user = User.objects.create_user(name, password=f"pw-{name}-1")
         user.groups.add(Group.objects.get_or_create(name=group)[0])
+        make_member(user)
 
 
 def test_sync_progress_reaches_done_and_validation_opens(

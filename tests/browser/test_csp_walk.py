@@ -12,7 +12,7 @@ from django.contrib.auth.models import Group, User
 from episodes.models import Pattern
 from memoryadmin.roles import ADMIN, OPERATOR
 from tests.browser.conftest import login, shot
-from tests.factories import FAILURE, SUCCESS, make_episode, step
+from tests.factories import FAILURE, SUCCESS, make_episode, make_member, step
 from tests.sync.conftest import sync
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -29,6 +29,7 @@ def people() -> dict[str, str]:
     for name, group in (("olive", OPERATOR), ("ada", ADMIN)):
         user = User.objects.create_user(name, password=f"pw-{name}-1")
         user.groups.add(Group.objects.get_or_create(name=group)[0])
+        make_member(user)
     episode = make_episode(
         description="fix login redirect loop",
         context={"domain": "web", "language": "python", "tags": ["auth"]},

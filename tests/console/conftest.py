@@ -5,13 +5,14 @@ from django.contrib.auth.models import Group, User
 from django.test import Client
 
 from memoryadmin.roles import ADMIN, OPERATOR
+from tests.factories import make_member
 
 
 @pytest.fixture
 def operator(db) -> User:
     user = User.objects.create_user("olive", password="pw-operator-1")
     user.groups.add(Group.objects.get_or_create(name=OPERATOR)[0])
-    return user
+    return make_member(user)
 
 
 @pytest.fixture

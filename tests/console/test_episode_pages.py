@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from episodes.models import Episode, Heuristic, Pattern
-from tests.factories import FAILURE, SUCCESS, make_episode, step
+from tests.factories import FAILURE, SUCCESS, make_episode, make_member, step
 
 pytestmark = pytest.mark.django_db
 HX = {"HTTP_HX_REQUEST": "true"}
@@ -61,7 +61,8 @@ def test_login_page_renders(client: Client) -> None:
 
 
 def test_users_without_a_role_get_403(client: Client, data) -> None:
-    client.force_login(User.objects.create_user("nobody", password="x"))
+    # A member of "default", so the 403 is for the missing role, not the namespace.
+    client.force_login(make_member(User.objects.create_user("nobody", password="x")))
     assert client.get("/episodes/").status_code == 403
 
 

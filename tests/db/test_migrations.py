@@ -50,6 +50,8 @@ def test_pattern_hashes_are_recomputed_with_the_use_counts() -> None:
     marker = current_change_seq()
     call_command("migrate", "episodes", "0004", verbosity=0)
     call_command("migrate", "episodes", "0005", verbosity=0)
+    # The model of today needs the later migrations (namespaces), which leave hashes alone.
+    call_command("migrate", "episodes", verbosity=0)
     patterns = list(Pattern.objects.order_by("pk"))
     assert patterns and all(p.content_hash == pattern_hash(p) for p in patterns)
     assert sorted(p.change_seq for p in patterns) == list(

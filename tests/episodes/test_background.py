@@ -44,7 +44,9 @@ def test_nothing_is_queued_when_the_write_fails(
     settings.EMBEDDINGS_PROVIDER = "local"
     episode = make_episode(steps=[step()])
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(Exception):
-        episode_complete(episode_id=episode.pk, outcome={"kind": "nope"})
+        episode_complete(
+            episode_id=episode.pk, namespace_id=episode.namespace_id, outcome={"kind": "nope"}
+        )
     assert _queued() == []
 
 
@@ -62,7 +64,9 @@ def test_the_signal_carries_the_id_and_whether_the_write_completed(
             episode = make_episode(steps=[step()])
         assert sent == [(episode.pk.hex, False), (episode.pk.hex, False)]  # start, steps
         with django_capture_on_commit_callbacks(execute=True):
-            episode_complete(episode_id=episode.pk, outcome=SUCCESS)
+            episode_complete(
+                episode_id=episode.pk, namespace_id=episode.namespace_id, outcome=SUCCESS
+            )
         assert sent[-1] == (episode.pk.hex, True)
     finally:
         episode_changed.disconnect(listen)

@@ -9,13 +9,14 @@ import pytest
 from episodes.models import Episode, EpisodeTag, ExecutionStep, Heuristic, Pattern
 from episodes.services import episode_complete, episode_log_steps, episode_start
 from memoryadmin.exceptions import ApplicationError, Conflict, NotFound
-from tests.factories import FAILURE, SUCCESS, make_episode, step
+from tests.factories import FAILURE, SUCCESS, default_namespace_id, make_episode, step
 
 pytestmark = pytest.mark.django_db
 
 
 def test_start_stores_the_task_and_its_context() -> None:
     episode = episode_start(
+        namespace_id=default_namespace_id(),
         task_description="  Add OAuth login  ",
         task_type="code_generation",
         context={
@@ -38,8 +39,14 @@ def test_start_stores_the_task_and_its_context() -> None:
 def test_steps_are_numbered_across_batches_and_change_the_hash() -> None:
     episode = make_episode()
     before = (episode.content_hash, episode.change_seq)
-    episode_log_steps(episode_id=episode.pk, steps=[step("grep"), step("pytest", success=False)])
-    episode_log_steps(episode_id=str(episode.pk), steps=[step("pytest")])
+    episode_log_steps(
+        episode_id=episode.pk,
+        namespace_id=episode.namespace_id,
+        steps=[step("grep"), step("pytest", success=False)],
+    )
+    episode_log_steps(
+        episode_id=str(episode.pk), namespace_id=episode.namespace_id, steps=[step("pytest")]
+    )
     episode.refresh_from_db()
     numbers = list(ExecutionStep.objects.filter(episode=episode).values_list("step_number", "tool"))
     assert numbers == [(1, "grep"), (2, "pytest"), (3, "pytest")]
@@ -73,7 +80,7 @@ def test_complete_scores_reflects_and_learns_in_one_go() -> None:
 def test_completing_twice_is_a_conflict_and_changes_nothing() -> None:
     episode = make_episode(steps=[step()], outcome=SUCCESS)
     with pytest.raises(Conflict, match="already completed"):
-        episode_complete(episode_id=episode.pk, outcome=FAILURE)
+        episode_complete(episode_id=episode.pk, namespace_id=episode.namespace_id, outcome=FAILURE)
     episode.refresh_from_db()
     assert episode.verdict == "success"
 
@@ -81,22 +88,26 @@ def test_completing_twice_is_a_conflict_and_changes_nothing() -> None:
 def test_logging_to_a_completed_episode_is_refused() -> None:
     episode = make_episode(steps=[step()], outcome=SUCCESS)
     with pytest.raises(Conflict, match="steps cannot be added"):
-        episode_log_steps(episode_id=episode.pk, steps=[step()])
+        episode_log_steps(episode_id=episode.pk, namespace_id=episode.namespace_id, steps=[step()])
     assert ExecutionStep.objects.filter(episode=episode).count() == 1
 
 
 @pytest.mark.parametrize("bad_id", [uuid.uuid4(), "not-a-uuid", ""])
 def test_unknown_ids_are_not_found(bad_id) -> None:
     with pytest.raises(NotFound, match="does not exist"):
-        episode_log_steps(episode_id=bad_id, steps=[step()])
+        episode_log_steps(episode_id=bad_id, namespace_id=default_namespace_id(), steps=[step()])
     with pytest.raises(NotFound):
-        episode_complete(episode_id=bad_id, outcome=SUCCESS)
+        episode_complete(episode_id=bad_id, namespace_id=default_namespace_id(), outcome=SUCCESS)
 
 
 def test_a_bad_step_in_a_batch_writes_none_of_it() -> None:
     episode = make_episode()
     with pytest.raises(ApplicationError, match=r"steps\[1\]\.success"):
-        episode_log_steps(episode_id=episode.pk, steps=[step(), {"tool": "x", "success": "yes"}])
+        episode_log_steps(
+            episode_id=episode.pk,
+            namespace_id=episode.namespace_id,
+            steps=[step(), {"tool": "x", "success": "yes"}],
+        )
     episode.refresh_from_db()
     assert episode.step_count == 0 and not ExecutionStep.objects.filter(episode=episode).exists()
 
@@ -113,17 +124,20 @@ def test_a_bad_step_in_a_batch_writes_none_of_it() -> None:
 def test_bad_outcomes_name_the_field_and_leave_the_episode_open(outcome, field) -> None:
     episode = make_episode(steps=[step()])
     with pytest.raises(ApplicationError) as error:
-        episode_complete(episode_id=episode.pk, outcome=outcome)
+        episode_complete(episode_id=episode.pk, namespace_id=episode.namespace_id, outcome=outcome)
     assert error.value.extra["field"] == field
     episode.refresh_from_db()
     assert episode.verdict is None and not Pattern.objects.exists()
 
 
 def test_bad_start_input_names_the_field() -> None:
+    ns = default_namespace_id()
     with pytest.raises(ApplicationError, match="task_type must be one of"):
-        episode_start(task_description="x", task_type="cooking")
+        episode_start(namespace_id=ns, task_description="x", task_type="cooking")
     with pytest.raises(ApplicationError, match="task_description must not be empty"):
-        episode_start(task_description="   ", task_type="other")
+        episode_start(namespace_id=ns, task_description="   ", task_type="other")
     with pytest.raises(ApplicationError, match=r"context\.complexity"):
-        episode_start(task_description="x", task_type="other", context={"complexity": "epic"})
+        episode_start(
+            namespace_id=ns, task_description="x", task_type="other", context={"complexity": "epic"}
+        )
     assert not Episode.objects.exists()

@@ -7,7 +7,7 @@ import pytest
 from episodes.embeddings import episode_embedding_refresh
 from episodes.retrieval import context_retrieve
 from episodes.services.usage import pattern_retrievals_pending
-from tests.factories import FAILURE, SUCCESS, make_episode, step
+from tests.factories import FAILURE, SUCCESS, default_namespace_id, make_episode, step
 
 pytestmark = pytest.mark.django_db
 
@@ -39,10 +39,13 @@ def _seed(embed: bool) -> dict[str, str]:
 
 
 def test_semantic_match_without_shared_keywords_ranks_first(settings) -> None:
+    ns = default_namespace_id()
     settings.EMBEDDINGS_PROVIDER = "local"
     ids = _seed(embed=True)
     # Not one word in common with "users cannot sign in after the password reset".
-    result = context_retrieve(description="login broken once credentials were changed", limit=4)
+    result = context_retrieve(
+        namespace_id=ns, description="login broken once credentials were changed", limit=4
+    )
     assert result.mode == "hybrid"
     ranked = [str(s.item.pk) for s in result.episodes]
     assert ranked[0] == ids["target"]
@@ -54,10 +57,14 @@ def test_semantic_match_without_shared_keywords_ranks_first(settings) -> None:
 
 
 def test_without_embeddings_the_keyword_fallback_says_so(settings) -> None:
+    ns = default_namespace_id()
     settings.EMBEDDINGS_PROVIDER = "none"
     ids = _seed(embed=False)
     result = context_retrieve(
-        description="password reset sign in bug", context={"task_type": "debugging"}, limit=3
+        namespace_id=ns,
+        description="password reset sign in bug",
+        context={"task_type": "debugging"},
+        limit=3,
     )
     assert result.mode == "keyword"
     assert str(result.episodes[0].item.pk) == ids["target"]
@@ -66,9 +73,11 @@ def test_without_embeddings_the_keyword_fallback_says_so(settings) -> None:
 
 
 def test_patterns_and_heuristics_come_with_their_breakdown(settings) -> None:
+    ns = default_namespace_id()
     settings.EMBEDDINGS_PROVIDER = "none"
     _seed(embed=False)
     result = context_retrieve(
+        namespace_id=ns,
         description="sign in fails",
         context={"task_type": "debugging", "language": "python"},
         limit=5,
@@ -81,6 +90,7 @@ def test_patterns_and_heuristics_come_with_their_breakdown(settings) -> None:
 
 
 def test_nothing_relevant_returns_nothing(settings) -> None:
+    ns = default_namespace_id()
     settings.EMBEDDINGS_PROVIDER = "none"
     _seed(embed=False)
-    assert context_retrieve(description="zzzz qqqq", limit=5).episodes == []
+    assert context_retrieve(namespace_id=ns, description="zzzz qqqq", limit=5).episodes == []

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from episodes import retrieval, search_index
 from episodes.retrieval import context_retrieve
+from tests.factories import default_namespace_id
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +32,7 @@ QUERIES = [
 @pytest.fixture
 def corpus() -> int:
     call_command("seed_bulk", episodes=CORPUS, seed=3, stdout=None, stderr=None)
-    return search_index.document_count()
+    return search_index.document_count(namespace_id=default_namespace_id())
 
 
 def _assert_same_ranking(pruned: list[tuple[str, float]], full: list[tuple[str, float]]) -> None:
@@ -48,24 +49,26 @@ def _assert_same_ranking(pruned: list[tuple[str, float]], full: list[tuple[str, 
 
 
 def test_pruned_search_ranks_like_bm25_over_every_word(corpus: int) -> None:
+    ns = default_namespace_id()
     pruned_some = 0
     for text in QUERIES:
-        full = search_index.keyword_search_unpruned(text, limit=50)
-        pruned = search_index.keyword_search(text, limit=50)
+        full = search_index.keyword_search_unpruned(text, namespace_id=ns, limit=50)
+        pruned = search_index.keyword_search(text, namespace_id=ns, limit=50)
         assert len(full) == 50, text
         _assert_same_ranking(pruned, full)
         words = search_index.query_words(text, drop_stopwords=True)
-        pruned_some += search_index.ranking_words(text) != words
+        pruned_some += search_index.ranking_words(text, namespace_id=ns) != words
     assert pruned_some >= 3  # the corpus has common words and the queries use them
 
 
 def test_the_top_retrieved_episodes_are_the_same(corpus: int, monkeypatch, settings) -> None:
+    ns = default_namespace_id()
     settings.EMBEDDINGS_PROVIDER = "none"
     context = {"task_type": "debugging", "domain": "frontend", "language": "typescript"}
     text = "find why routing fails after the upgrade"
-    pruned = context_retrieve(description=text, context=context, limit=10)
+    pruned = context_retrieve(namespace_id=ns, description=text, context=context, limit=10)
     monkeypatch.setattr(search_index, "keyword_search", search_index.keyword_search_unpruned)
-    full = context_retrieve(description=text, context=context, limit=10)
+    full = context_retrieve(namespace_id=ns, description=text, context=context, limit=10)
     assert [(s.item.pk, s.score, s.breakdown) for s in pruned.episodes] == [
         (s.item.pk, s.score, s.breakdown) for s in full.episodes
     ]
@@ -74,50 +77,64 @@ def test_the_top_retrieved_episodes_are_the_same(corpus: int, monkeypatch, setti
 
 
 def test_a_query_of_common_words_only_still_finds_results(corpus: int) -> None:
-    documents = search_index.document_count()
-    counts = search_index.document_frequencies(["fails", "after", "file"], documents)
+    ns = default_namespace_id()
+    documents = search_index.document_count(namespace_id=ns)
+    counts = search_index.document_frequencies(
+        ["fails", "after", "file"], documents, namespace_id=ns
+    )
     assert all(2 * hits >= documents for hits in counts.values())  # all weigh nothing
-    hits = search_index.keyword_search("fails after the file", limit=20)
+    hits = search_index.keyword_search("fails after the file", namespace_id=ns, limit=20)
     assert len(hits) == 20
     _assert_same_ranking(
-        hits, search_index.keyword_search_unpruned("fails after the file", limit=20)
+        hits,
+        search_index.keyword_search_unpruned("fails after the file", namespace_id=ns, limit=20),
     )
 
 
 def test_unknown_words_find_nothing(corpus: int) -> None:
-    assert search_index.ranking_words("zzzz qqqq") == []
-    assert search_index.keyword_search("zzzz qqqq", limit=10) == []
+    ns = default_namespace_id()
+    assert search_index.ranking_words("zzzz qqqq", namespace_id=ns) == []
+    assert search_index.keyword_search("zzzz qqqq", namespace_id=ns, limit=10) == []
 
 
 def test_document_frequencies_are_kept_while_the_index_holds_as_many_documents(
     corpus: int, monkeypatch
 ) -> None:
+    ns = default_namespace_id()
     monkeypatch.setattr(search_index, "CACHE_MIN_DOCS", 1)
     monkeypatch.setattr(search_index, "_df_cache", {})
-    documents = search_index.document_count()
-    first = search_index.document_frequencies(["css", "config"], documents)
+    # Counts are kept from 1 document on here: none may outlive the test.
+    monkeypatch.setattr(search_index, "_count_cache", {})
+    documents = search_index.document_count(namespace_id=ns)
+    first = search_index.document_frequencies(["css", "config"], documents, namespace_id=ns)
     with CaptureQueriesContext(connection) as kept:
-        again = search_index.document_frequencies(["css", "config"], documents)
+        again = search_index.document_frequencies(["css", "config"], documents, namespace_id=ns)
     assert again == first and len(kept) == 0
-    with CaptureQueriesContext(connection) as recounted:
-        search_index.document_frequencies(["css"], documents * 2)  # the index grew: recount
+    with CaptureQueriesContext(connection) as recounted:  # the index grew: recount
+        search_index.document_frequencies(["css"], documents * 2, namespace_id=ns)
     assert len(recounted) == 1
 
 
 def test_small_indexes_are_counted_afresh(corpus: int) -> None:
     # Below CACHE_MIN_DOCS nothing is kept: a test database never sees another one's counts.
     assert corpus < search_index.CACHE_MIN_DOCS
-    search_index.document_frequencies(["css"], corpus)
-    assert "css" not in search_index._df_cache
+    ns = default_namespace_id()
+    search_index.document_frequencies(["css"], corpus, namespace_id=ns)
+    assert (ns, "css") not in search_index._df_cache
 
 
 def test_context_candidates_walk_the_type_index_newest_first(corpus: int) -> None:
     from episodes.models import Episode
 
     context = {"task_type": "debugging", "domain": "web"}
-    found = retrieval._context_candidates(context, 50)
+    ns = default_namespace_id()
+    found = retrieval._context_candidates(context, ns, {}, 50)
     live = Episode.objects.filter(
-        deleted_at__isnull=True, verdict__isnull=False, task_type="debugging", domain="web"
+        namespace_id=ns,
+        deleted_at__isnull=True,
+        verdict__isnull=False,
+        task_type="debugging",
+        domain="web",
     )
     expected = sorted(live.values_list("started_at", "id"), reverse=True)[:50]
     assert len(found) == 50 and found == [pk.hex for _, pk in expected]

@@ -10,7 +10,7 @@ from memoryadmin.apikeys.services import api_key_create, api_key_revoke
 from memoryadmin.audit.models import AuditEvent
 from sync.models import FailedItem
 from sync.services import failed_item_dismiss, sync_run_start, sync_verify
-from tests.factories import make_episode
+from tests.factories import default_namespace_id, make_episode
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,12 @@ def _events() -> list[tuple[str, str]]:
 def test_services_record_the_user_they_are_given() -> None:
     ada = User.objects.create_superuser("ada", password="x")
     created = api_key_create(name="ci agent", scopes=["read"], created_by=ada)
-    api_key_revoke(api_key_id=created.api_key.pk, user=ada)
+    api_key_revoke(
+        api_key_id=created.api_key.pk,
+        namespace_id=default_namespace_id(),
+        all_namespaces=False,
+        user=ada,
+    )
     run = sync_run_start(user=ada)
     assert run.pk is not None
     assert _events() == [("ada", "key.create"), ("ada", "key.revoke"), ("ada", "sync.trigger")]
@@ -59,7 +64,7 @@ def test_dismissing_a_failed_item_is_audited() -> None:
     item = FailedItem.objects.create(
         kind="episode", key="k1", error_class="ValueError", error_message="boom"
     )
-    failed_item_dismiss(item_id=item.pk)
+    failed_item_dismiss(item_id=item.pk, namespace_id=None)
     assert _events() == [("system", "failed.dismiss")]
 
 

@@ -13,7 +13,7 @@ from episodes.models import Heuristic, Pattern
 from memoryadmin.apikeys.services import api_key_create
 from memoryadmin.roles import ADMIN, OPERATOR
 from sync.models import ValidationReport
-from tests.factories import FAILURE, SUCCESS, make_episode, step
+from tests.factories import FAILURE, SUCCESS, make_episode, make_member, step
 from tests.sync.conftest import sync
 
 API = "/api/v1"
@@ -46,7 +46,7 @@ def _user(username: str, group: str = "", **flags: Any) -> User:
     user = User.objects.create_user(username, password=f"pw-{username}-1", **flags)
     if group:
         user.groups.add(Group.objects.get_or_create(name=group)[0])
-    return user
+    return make_member(user)
 
 
 def logged_in(user: User, **options: Any) -> Client:

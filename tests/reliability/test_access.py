@@ -26,6 +26,7 @@ PUBLIC, LOGGED_IN, OPERATOR, ADMIN = "public", "logged-in", "operator", "admin"
 # Pages and the public API documents: who may see them.
 PAGES = {
     "console:overview": OPERATOR,
+    "console:namespace_switch": OPERATOR,
     "console:api_keys": ADMIN,
     "console:api_key_revoke": ADMIN,
     "console:audit_log": ADMIN,
@@ -94,6 +95,9 @@ API_SCOPES = {
     "api:failed_item_retry_view": "sync",
     "api:failed_item_dismiss_view": "admin",
     "api:cache_freshness_view": "read",
+    "api:namespace_list_view": "read",
+    "api:namespace_current_view": "read",
+    "api:namespace_create_view": "admin",
 }
 # A key holding everything *except* the scope (``write`` implies ``read``, ``admin`` all).
 LACKING = {

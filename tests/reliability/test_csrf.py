@@ -20,6 +20,7 @@ pytestmark = pytest.mark.django_db
 
 # The console's own POST endpoints; the walk must find each (and no unlisted one).
 CONSOLE_POSTS = {
+    "console:namespace_switch",
     "console:api_keys",
     "console:api_key_revoke",
     "episodes:episode_bulk",

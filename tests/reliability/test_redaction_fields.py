@@ -118,7 +118,8 @@ def test_each_reported_field_is_redacted_everywhere(
 
 def test_a_bulk_tag_is_redacted(both: tuple[Client, Client]) -> None:
     episode_id = write(both[0])
-    assert episodes_bulk_tag(episode_ids=[episode_id], add=[f"x_{AWS}"]) == 1
+    ns = Episode.objects.get(pk=episode_id).namespace_id
+    assert episodes_bulk_tag(episode_ids=[episode_id], namespace_id=ns, add=[f"x_{AWS}"]) == 1
     episode = Episode.objects.get(pk=episode_id)
     assert episode.tags == ["ops", "x_[redacted:aws_access_key_id]"]
     assert episode.metadata["redactions"] == 1

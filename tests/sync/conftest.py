@@ -57,6 +57,7 @@ def seed(
 
 def embed(episode: Episode, *, model_id: str = "test-model", dim: int = 4) -> Any:
     return embedding_upsert(
+        namespace_id=episode.namespace_id,
         owner_kind="episode",
         owner_id=episode.pk,
         vector=[float(i + 1) for i in range(dim)],

@@ -40,7 +40,9 @@ def test_incremental_run_rewrites_only_what_changed() -> None:
     episodes = seed(8)
     sync()
     before = dump_cache()
-    changed = episode_update(episode_id=episodes[3].pk, tags=["hot"])
+    changed = episode_update(
+        episode_id=episodes[3].pk, namespace_id=episodes[3].namespace_id, tags=["hot"]
+    )
     run = sync()
     total = 8 + Pattern.objects.count() + Heuristic.objects.count()
     assert (run.new_count, run.modified_count, run.unchanged_count) == (0, 1, total - 1)
@@ -77,8 +79,8 @@ def test_dry_run_writes_nothing_and_previews(tmp_path) -> None:
     assert len(first["preview"]) <= 301
     sync()
     before = dump_cache()
-    episode_update(episode_id=episodes[0].pk, tags=["x"])
-    episode_soft_delete(episode_id=episodes[1].pk)
+    episode_update(episode_id=episodes[0].pk, namespace_id=episodes[0].namespace_id, tags=["x"])
+    episode_soft_delete(episode_id=episodes[1].pk, namespace_id=episodes[1].namespace_id)
     run = sync(dry_run=True)
     assert (run.modified_count, run.removed_count) == (1, 1)
     assert {e["action"] for e in run.preview["entries"]} == {"modified", "removed"}
@@ -103,7 +105,7 @@ def test_deleted_source_is_removed_and_the_window_refills(small_window: int) -> 
     episodes = seed(6)
     embed(episodes[-1])
     sync()
-    episode_soft_delete(episode_id=episodes[-1].pk)
+    episode_soft_delete(episode_id=episodes[-1].pk, namespace_id=episodes[-1].namespace_id)
     run = sync()
     assert run.removed_count == 2  # the episode and its embedding
     keys = set(dump_cache()[cache.EPISODES])

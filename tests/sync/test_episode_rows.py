@@ -33,8 +33,12 @@ def test_rows_and_orm_give_the_same_payload_and_bytes() -> None:
         started_at=datetime(2024, 2, 29, 12, 0, 0, tzinfo=timezone.get_current_timezone()),
         duration=timedelta(seconds=1),
     )
-    episode_archive(episode_id=episodes[0].pk)
-    episode_update(episode_id=episodes[1].pk, metadata={"reviewed": True, "score": 0.25})
+    episode_archive(episode_id=episodes[0].pk, namespace_id=episodes[0].namespace_id)
+    episode_update(
+        episode_id=episodes[1].pk,
+        namespace_id=episodes[1].namespace_id,
+        metadata={"reviewed": True, "score": 0.25},
+    )
     every = [*episodes, running, odd]
     rows = episode_payloads_from_rows([e.pk.hex for e in every] + ["0" * 32])
     assert set(rows) == {e.pk.hex for e in every}  # a missing key is left out

@@ -97,14 +97,14 @@ def test_operator_retry_and_dismiss(big_episode: Episode, settings) -> None:
     user = get_user_model().objects.create_user("op", password="pw-123456789")
     sync()
     item = FailedItem.objects.get()
-    item = failed_item_retry(item_id=item.pk, user=user)
+    item = failed_item_retry(item_id=item.pk, namespace_id=None, user=user)
     assert item.attempts == 2 and item.retried_by == user and item.state == FailedState.PENDING
-    item = failed_item_dismiss(item_id=item.pk, user=user)
+    item = failed_item_dismiss(item_id=item.pk, namespace_id=None, user=user)
     assert item.state == FailedState.DISMISSED and item.dismissed_by == user
     with pytest.raises(Conflict):
-        failed_item_retry(item_id=item.pk, user=user)
+        failed_item_retry(item_id=item.pk, namespace_id=None, user=user)
     with pytest.raises(Conflict):
-        failed_item_dismiss(item_id=item.pk, user=user)
+        failed_item_dismiss(item_id=item.pk, namespace_id=None, user=user)
     # A fixed source is written by the next run; a new failure would open a new record.
     settings.SYNC_MAX_ITEM_BYTES = 10**7
     assert sync().status == Status.SUCCEEDED

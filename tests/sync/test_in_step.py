@@ -33,7 +33,11 @@ def test_a_change_a_new_window_or_new_rules_take_the_full_path(settings) -> None
         sync(**options)
         return ValidationReport.objects.count() == reports + 1  # the full path validates
 
-    episode_update(episode_id=episodes[0].pk, metadata={"reviewed": True})
+    episode_update(
+        episode_id=episodes[0].pk,
+        namespace_id=episodes[0].namespace_id,
+        metadata={"reviewed": True},
+    )
     assert full_run()
     settings.MAX_EPISODES_CACHE = 2
     assert full_run()

@@ -91,11 +91,15 @@ def test_cache_converges_to_a_fresh_full_sync(
                 elif live:
                     episode = live[n % len(live)]
                     if op == "tag":
-                        episode_update(episode_id=episode.pk, tags=[f"t{n}"])
+                        episode_update(
+                            episode_id=episode.pk, namespace_id=episode.namespace_id, tags=[f"t{n}"]
+                        )
                     elif op == "embed":
                         embed(episode)
                     else:
-                        episode_soft_delete(episode_id=episode.pk)
+                        episode_soft_delete(
+                            episode_id=episode.pk, namespace_id=episode.namespace_id
+                        )
                         live.remove(episode)
                     behind = True
             assert cache_write_behind()["status"] == ("applied" if behind else "in_step")

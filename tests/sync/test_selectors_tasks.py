@@ -21,6 +21,7 @@ from sync.selectors import (
 )
 from sync.services import sync_run_start, sync_startup
 from sync.services.runs import claim_run, release_run
+from tests.factories import default_namespace_id
 from tests.sync.conftest import seed, sync
 
 pytestmark = pytest.mark.django_db
@@ -50,9 +51,12 @@ def test_failed_items_and_freshness(settings) -> None:
     settings.SYNC_MAX_ITEM_BYTES = 10
     run = sync()
     assert run.status == Status.PARTIAL
-    items = failed_item_list(filters=FailedItemFilters(kind="episode", open_only=True))
+    ns = default_namespace_id()  # the seeded episodes' namespace
+    items = failed_item_list(
+        namespace_id=ns, filters=FailedItemFilters(kind="episode", open_only=True)
+    )
     assert len(items) == 2 and failed_item_counts() == {"pending": run.failed_count}
-    assert failed_item_list(filters=FailedItemFilters(run_id=run.pk + 1)) == []
+    assert failed_item_list(namespace_id=ns, filters=FailedItemFilters(run_id=run.pk + 1)) == []
     freshness = cache_freshness()
     assert freshness["in_step"] and freshness["last_good_run"]["pk"] == run.pk
 

@@ -21,7 +21,9 @@ def test_a_change_is_applied_within_one_call() -> None:
     episodes = seed(4)
     sync()
     assert cache_write_behind()["status"] == "in_step"
-    episode_update(episode_id=episodes[1].pk, tags=["after-sync"])
+    episode_update(
+        episode_id=episodes[1].pk, namespace_id=episodes[1].namespace_id, tags=["after-sync"]
+    )
     behind = cache_freshness()
     assert not behind["in_step"] and behind["pending_changes"] == 1
     result = cache_write_behind()
@@ -40,7 +42,7 @@ def test_new_deleted_and_embedded_rows_follow(small_window: int) -> None:
     sync()
     newest = seed(1, start_minutes_ago=1)[0]
     embed(newest)
-    episode_soft_delete(episode_id=episodes[-1].pk)
+    episode_soft_delete(episode_id=episodes[-1].pk, namespace_id=episodes[-1].namespace_id)
     result = cache_write_behind()
     assert result["status"] == "applied"
     expected = {e.pk.hex.encode() for e in [*episodes[:-1], newest]}
@@ -54,7 +56,7 @@ def test_new_deleted_and_embedded_rows_follow(small_window: int) -> None:
 def test_steps_aside_while_a_run_is_active() -> None:
     episodes = seed(2)
     sync()
-    episode_update(episode_id=episodes[0].pk, tags=["late"])
+    episode_update(episode_id=episodes[0].pk, namespace_id=episodes[0].namespace_id, tags=["late"])
     run = sync_run_start()
     claim_run(run.pk)
     try:

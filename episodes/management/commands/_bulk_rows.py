@@ -121,7 +121,8 @@ class Chunk:
     episodes: list[tuple[Any, ...]] = field(default_factory=list)
     steps: list[tuple[Any, ...]] = field(default_factory=list)
     tags: list[tuple[str, str]] = field(default_factory=list)
-    fts: list[tuple[int, str, str]] = field(default_factory=list)  # rowid, episode id, text
+    # rowid, episode id, namespace token, text
+    fts: list[tuple[int, str, str, str]] = field(default_factory=list)
     pattern_evidence: list[tuple[int, str]] = field(default_factory=list)
     heuristic_evidence: list[tuple[int, str]] = field(default_factory=list)
     dirty_patterns: set[tuple[str, str]] = field(default_factory=set)
@@ -168,9 +169,9 @@ def write_chunk(
         # The rowid (search_index.fts_rowid) is wider than 32 bits, which libsql would bind
         # as REAL: it is sent as two halves and joined in SQL.
         raw.executemany(
-            f"INSERT INTO {search_index.TABLE} (rowid, episode_id, body) "  # noqa: S608
-            "VALUES ((CAST(? AS INTEGER) << 32) | CAST(? AS INTEGER), ?, ?)",
-            [(r >> 32, r & 0xFFFFFFFF, e, b) for r, e, b in chunk.fts],
+            f"INSERT INTO {search_index.TABLE} (rowid, episode_id, ns, body) "  # noqa: S608
+            "VALUES ((CAST(? AS INTEGER) << 32) | CAST(? AS INTEGER), ?, ?, ?)",
+            [(r >> 32, r & 0xFFFFFFFF, e, ns, b) for r, e, ns, b in chunk.fts],
         )
         if pattern_rows:
             raw.executemany(tables.pattern.sql, pattern_rows)

@@ -10,6 +10,11 @@ complete, then one per pattern and heuristic bump), so the counter, every
 leave them. Only the SQL differs: one executemany per table and chunk on the
 raw libsql connection instead of ~40 statements per episode.
 
+One run seeds one namespace: its patterns and heuristics (learning never
+crosses a namespace) are the only ones read and merged into, so the merge
+maps stay keyed by (kind, signature) and signature as in the services. New
+rows take ids above every namespace's (ids are table-wide).
+
 It must be the only writer while it runs: the change counter, patterns and
 heuristics are read once and carried in memory.
 """
@@ -20,6 +25,7 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db.models import Max
 from django.utils import timezone
 
 from episodes import limits, search_index
@@ -39,23 +45,41 @@ from episodes.services.inputs import clean_outcome, clean_step
 from memoryadmin.db.backends.libsql.params import is_wide_int
 
 DEMO_METADATA = {"demo": True}
+DEMO_AGENTS = ("planner", "coder", "reviewer", "tester")
+DEMO_USERS = ("ana", "bo", "chen", "dara", "eli", "fay")
+DEMO_SESSIONS = 200
+
+
+def demo_scope(rng: random.Random) -> dict[str, str]:
+    """agent_id / user_id / session_id of a demo episode: a few agents working for a few
+    users, episodes grouped in sessions. Drawn from its own stream (see BulkSeeder), so
+    the episodes themselves are the same as before scopes existed."""
+    agent = rng.choice(DEMO_AGENTS)
+    return {
+        "agent_id": f"demo-{agent}",
+        "user_id": rng.choice(DEMO_USERS),
+        "session_id": f"demo-session-{rng.randrange(DEMO_SESSIONS):03d}",
+    }
 
 
 class BulkSeeder:
     """Builds demo episodes as the services would and writes them a chunk at a time."""
 
-    def __init__(self, *, seed: int, days: int, running: bool = False) -> None:
+    def __init__(self, *, namespace_id: int, seed: int, days: int, running: bool = False) -> None:
+        self.namespace_id = namespace_id
         self.rng = random.Random(seed)
+        self.scope_rng = random.Random(f"scope-{seed}")  # as seed_demo's
         self.days = days
         self.running = running  # every episode left open (no outcome), e.g. to complete later
         self.now = timezone.now()
         self.seq = int(
             ChangeCounter.objects.filter(name=COUNTER).values_list("value", flat=True).first() or 0
         )
-        self.patterns = {(p.kind, p.signature): p for p in Pattern.objects.all()}
-        self.heuristics = {h.signature: h for h in Heuristic.objects.all()}
-        self.next_pattern = max((p.pk for p in self.patterns.values()), default=0) + 1
-        self.next_heuristic = max((h.pk for h in self.heuristics.values()), default=0) + 1
+        own = {"namespace_id": namespace_id}
+        self.patterns = {(p.kind, p.signature): p for p in Pattern.objects.filter(**own)}
+        self.heuristics = {h.signature: h for h in Heuristic.objects.filter(**own)}
+        self.next_pattern = (Pattern.objects.aggregate(top=Max("pk"))["top"] or 0) + 1
+        self.next_heuristic = (Heuristic.objects.aggregate(top=Max("pk"))["top"] or 0) + 1
         self.tables = Tables.build()
         self.chunk = Chunk()
         self.created_ids: list[str] = []
@@ -70,7 +94,7 @@ class BulkSeeder:
         demo = demo_episode(self.rng, self.now, self.days)
         if self.running:
             demo.outcome = None
-        episode = self._start(demo)
+        episode = self._start(demo, demo_scope(self.scope_rng))
         steps = self._steps(episode, demo) if demo.steps else []
         completed = demo.outcome is not None
         if completed:
@@ -83,11 +107,14 @@ class BulkSeeder:
         chunk.steps.extend(self.tables.step.row(s, now) for s in steps)
         chunk.tags.extend((episode.pk.hex, t) for t in episode.tags)
         document = search_index.episode_document(episode, steps if completed else ())
-        chunk.fts.append((search_index.fts_rowid(episode.pk), episode.pk.hex, document))
+        ns = search_index.namespace_token(episode.namespace_id)
+        chunk.fts.append((search_index.fts_rowid(episode.pk), episode.pk.hex, ns, document))
         self.created_ids.append(str(episode.pk))
 
-    def _start(self, demo: DemoEpisode) -> Episode:
+    def _start(self, demo: DemoEpisode, scope: dict[str, str]) -> Episode:
         episode = new_episode(
+            namespace_id=self.namespace_id,
+            scope=scope,
             task_description=demo.description,
             task_type=demo.task_type,
             context=demo.context,
@@ -133,7 +160,7 @@ class BulkSeeder:
             key = (candidate.kind, candidate.signature)
             pattern = self.patterns.get(key)
             if pattern is None:
-                pattern = patterns.new_pattern(candidate)
+                pattern = patterns.new_pattern(candidate, namespace_id=self.namespace_id)
                 pattern.pk = self.next_pattern
                 self.next_pattern += 1
                 self.patterns[key] = pattern
@@ -144,7 +171,7 @@ class BulkSeeder:
         for rule in heuristics.extract(episode, steps):
             heuristic = self.heuristics.get(rule.signature)
             if heuristic is None:
-                heuristic = heuristics.new_heuristic(rule)
+                heuristic = heuristics.new_heuristic(rule, namespace_id=self.namespace_id)
                 heuristic.pk = self.next_heuristic
                 self.next_heuristic += 1
                 self.heuristics[rule.signature] = heuristic

@@ -2,7 +2,9 @@
 
 ``seed_demo`` goes through the services (~80 episodes/s); this command
 applies the same rules in memory and writes each chunk with one executemany
-per table (see _bulk_seed.py). Run it with no other writer on the database.
+per table (see _bulk_seed.py). One run seeds one namespace (``--namespace``),
+learning into that namespace's patterns and heuristics only. Run it with no
+other writer on the database.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from episodes.management.commands._bulk_seed import BulkSeeder
+from episodes.management.commands._namespace import add_namespace_argument, namespace_id_of
 
 
 class Command(BaseCommand):
@@ -34,10 +37,16 @@ class Command(BaseCommand):
             "--running", action="store_true", help="leave every episode open (no outcome)"
         )
         parser.add_argument("--ids-file", help="write the new episode ids here, one a line")
+        add_namespace_argument(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
         total, chunk = options["episodes"], max(options["chunk"], 1)
-        seeder = BulkSeeder(seed=options["seed"], days=options["days"], running=options["running"])
+        seeder = BulkSeeder(
+            namespace_id=namespace_id_of(options["namespace"]),
+            seed=options["seed"],
+            days=options["days"],
+            running=options["running"],
+        )
         started = time.monotonic()
         for i in range(total):
             seeder.add()
@@ -52,6 +61,6 @@ class Command(BaseCommand):
             Path(options["ids_file"]).write_text("".join(f"{i}\n" for i in seeder.created_ids))
         self.stdout.write(
             f"\nseeded {total} episodes in {time.monotonic() - started:.1f}s "
-            f"(change marker {seeder.seq}, {len(seeder.patterns)} patterns, "
-            f"{len(seeder.heuristics)} heuristics)"
+            f"(change marker {seeder.seq}; namespace {options['namespace']!r} has "
+            f"{len(seeder.patterns)} patterns, {len(seeder.heuristics)} heuristics)"
         )

@@ -20,6 +20,11 @@ class Command(BaseCommand):
         parser.add_argument("--created-by", help="username recorded as the key's creator")
         parser.add_argument("--rate-limit", type=int, help="requests per minute (default: setting)")
         parser.add_argument("--daily-episode-quota", type=int, help="episode creations per day")
+        parser.add_argument(
+            "--namespace",
+            default="default",
+            help="the namespace the key acts in; '*' binds an admin key to all namespaces",
+        )
         parser.add_argument("--quiet", action="store_true", help="print the key alone")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -36,6 +41,7 @@ class Command(BaseCommand):
                 created_by=user,
                 rate_limit_per_minute=options["rate_limit"],
                 daily_episode_quota=options["daily_episode_quota"],
+                namespace=None if options["namespace"] == "*" else options["namespace"],
             )
         except ApplicationError as exc:
             raise CommandError(exc.message) from None
@@ -43,7 +49,10 @@ class Command(BaseCommand):
             self.stdout.write(created.key)
             return
         key = created.api_key
-        self.stdout.write(f"API key {key.name!r} (id {key.pk}, scopes {', '.join(key.scopes)}):")
+        where = options["namespace"] if options["namespace"] != "*" else "all namespaces"
+        self.stdout.write(
+            f"API key {key.name!r} (id {key.pk}, scopes {', '.join(key.scopes)}, in {where}):"
+        )
         self.stdout.write(created.key)
         self.stdout.write(
             self.style.WARNING("Shown once: only its hash is stored. Revoke it in the admin API.")

@@ -25,7 +25,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             if options["id"]:
-                item = failed_item_retry(item_id=options["id"])
+                item = failed_item_retry(item_id=options["id"], namespace_id=None)
                 self.stdout.write(f"item {item.pk} {item.kind}:{item.key} is now {item.state}")
                 return
             if options["all"]:
@@ -37,11 +37,14 @@ class Command(BaseCommand):
         self.stdout.write(" ".join(f"{k}={v}" for k, v in counts.items()))
 
     def _retry_all(self) -> None:
-        items = failed_item_list(filters=FailedItemFilters(open_only=True), limit=200)
+        # The retry queue is the deployment's: an operator's command works every namespace.
+        items = failed_item_list(
+            namespace_id=None, filters=FailedItemFilters(open_only=True), limit=200
+        )
         bar = ProgressBar(self.stdout, label="retry ")
         states: dict[str, int] = {}
         for i, item in enumerate(items, 1):
-            state = failed_item_retry(item_id=item.pk).state
+            state = failed_item_retry(item_id=item.pk, namespace_id=None).state
             states[state] = states.get(state, 0) + 1
             bar.draw(i, len(items))
         bar.close()

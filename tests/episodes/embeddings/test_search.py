@@ -12,6 +12,7 @@ from episodes.embeddings.local import LocalMiniLMProvider
 from episodes.embeddings.store import embedding_upsert
 from episodes.models import Embedding, Episode
 from memoryadmin.exceptions import ApplicationError
+from tests.factories import default_namespace_id
 
 pytestmark = pytest.mark.django_db
 
@@ -33,12 +34,18 @@ def search_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch)
 
 
 def embed_episodes(minilm: LocalMiniLMProvider, texts: list[str]) -> list[Episode]:
+    ns = default_namespace_id()
     episodes = [
-        Episode.objects.create(task_type="debugging", task_description=text) for text in texts
+        Episode.objects.create(namespace_id=ns, task_type="debugging", task_description=text)
+        for text in texts
     ]
     for episode, vector in zip(episodes, minilm.embed(texts), strict=True):
         embedding_upsert(
-            owner_kind="episode", owner_id=episode.pk, vector=vector, model_id=minilm.model_id
+            namespace_id=episode.namespace_id,
+            owner_kind="episode",
+            owner_id=episode.pk,
+            vector=vector,
+            model_id=minilm.model_id,
         )
     return episodes
 
@@ -67,10 +74,25 @@ def test_soft_deleted_episodes_are_left_out(minilm: LocalMiniLMProvider, search_
 
 
 def test_only_vectors_of_the_same_model_and_kind_are_compared(search_mode: str) -> None:
-    episode = Episode.objects.create(task_type="debugging", task_description="a")
-    embedding_upsert(owner_kind="episode", owner_id=episode.pk, vector=[1, 0, 0], model_id="a")
-    embedding_upsert(owner_kind="pattern", owner_id=7, vector=[1, 0, 0], model_id="a")
-    embedding_upsert(owner_kind="episode", owner_id=episode.pk, vector=[0, 1], model_id="b")
+    ns = default_namespace_id()
+    episode = Episode.objects.create(namespace_id=ns, task_type="debugging", task_description="a")
+    embedding_upsert(
+        namespace_id=episode.namespace_id,
+        owner_kind="episode",
+        owner_id=episode.pk,
+        vector=[1, 0, 0],
+        model_id="a",
+    )
+    embedding_upsert(
+        namespace_id=ns, owner_kind="pattern", owner_id=7, vector=[1, 0, 0], model_id="a"
+    )
+    embedding_upsert(
+        namespace_id=episode.namespace_id,
+        owner_kind="episode",
+        owner_id=episode.pk,
+        vector=[0, 1],
+        model_id="b",
+    )
     assert similar_owners(owner_kind="pattern", vector=[1, 0, 0], model_id="a") == [("7", 1.0)]
     assert similar_owners(owner_kind="episode", vector=[0, 1], model_id="b") == [
         (episode.pk.hex, 1.0)
@@ -81,19 +103,45 @@ def test_only_vectors_of_the_same_model_and_kind_are_compared(search_mode: str) 
 
 
 def test_the_in_memory_matrix_follows_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    ns = default_namespace_id()
     monkeypatch.setenv("EMBEDDINGS_SEARCH", "memory")
     first, second = (
-        Episode.objects.create(task_type="debugging", task_description=t) for t in "ab"
+        Episode.objects.create(namespace_id=ns, task_type="debugging", task_description=t)
+        for t in "ab"
     )
-    embedding_upsert(owner_kind="episode", owner_id=first.pk, vector=[1, 0], model_id="m")
-    embedding_upsert(owner_kind="episode", owner_id=second.pk, vector=[0, 1], model_id="m")
+    embedding_upsert(
+        namespace_id=first.namespace_id,
+        owner_kind="episode",
+        owner_id=first.pk,
+        vector=[1, 0],
+        model_id="m",
+    )
+    embedding_upsert(
+        namespace_id=second.namespace_id,
+        owner_kind="episode",
+        owner_id=second.pk,
+        vector=[0, 1],
+        model_id="m",
+    )
     assert similar_owners(owner_kind="episode", vector=[1, 0.1], model_id="m", limit=1)[0][0] == (
         first.pk.hex
     )
     # An update (new marker) and a new row (new id) are both picked up incrementally.
-    embedding_upsert(owner_kind="episode", owner_id=second.pk, vector=[1, 0.2], model_id="m")
-    third = Episode.objects.create(task_type="debugging", task_description="c")
-    embedding_upsert(owner_kind="episode", owner_id=third.pk, vector=[1, 0.1], model_id="m")
+    embedding_upsert(
+        namespace_id=second.namespace_id,
+        owner_kind="episode",
+        owner_id=second.pk,
+        vector=[1, 0.2],
+        model_id="m",
+    )
+    third = Episode.objects.create(namespace_id=ns, task_type="debugging", task_description="c")
+    embedding_upsert(
+        namespace_id=third.namespace_id,
+        owner_kind="episode",
+        owner_id=third.pk,
+        vector=[1, 0.1],
+        model_id="m",
+    )
     hits = similar_owners(owner_kind="episode", vector=[1, 0.1], model_id="m", limit=3)
     assert [owner for owner, _ in hits] == [third.pk.hex, second.pk.hex, first.pk.hex]
     assert hits[0][1] == pytest.approx(1.0, abs=1e-6)
@@ -103,8 +151,14 @@ def test_the_in_memory_matrix_follows_writes(monkeypatch: pytest.MonkeyPatch) ->
     assert [owner for owner, _ in hits] == [second.pk.hex, first.pk.hex]
     # So is a deleted embedding row (the matrix reloads), and rows written after it.
     Embedding.objects.filter(owner_id=second.pk.hex).delete()
-    fourth = Episode.objects.create(task_type="debugging", task_description="d")
-    embedding_upsert(owner_kind="episode", owner_id=fourth.pk, vector=[0, 1], model_id="m")
+    fourth = Episode.objects.create(namespace_id=ns, task_type="debugging", task_description="d")
+    embedding_upsert(
+        namespace_id=fourth.namespace_id,
+        owner_kind="episode",
+        owner_id=fourth.pk,
+        vector=[0, 1],
+        model_id="m",
+    )
     hits = similar_owners(owner_kind="episode", vector=[1, 0.1], model_id="m", limit=3)
     assert [owner for owner, _ in hits] == [first.pk.hex, fourth.pk.hex]
 
