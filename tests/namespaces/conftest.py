@@ -15,13 +15,13 @@ import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group, User
 from django.db.models import ForeignKey
-from django.test import Client
 
 from episodes.models import Episode, Heuristic, Pattern
 from memoryadmin.apikeys.services import api_key_create
 from memoryadmin.namespaces.models import Namespace
 from memoryadmin.namespaces.services import namespace_create, namespace_member_add
 from memoryadmin.roles import OPERATOR
+from tests.api.conftest import Agent
 
 API = "/api/v1"
 DESCRIPTION = "fix the flaky login test"
@@ -39,20 +39,6 @@ RETRIEVE = {"description": DESCRIPTION, "context": {"task_type": "debugging"}, "
 # Written only into beta's rows (metadata, its keys' names): never in an answer to alpha.
 BETA_MARK = "only-in-beta-7f3a"
 OUTCOMES = {"alpha": [SUCCESS, SUCCESS, FAILURE], "beta": [SUCCESS, SUCCESS, FAILURE, SUCCESS]}
-
-
-class Agent(Client):
-    """A client that sends its bearer key and JSON bodies (like tests/api's Agent)."""
-
-    def __init__(self, key: str, **options: Any) -> None:
-        super().__init__(headers={"Authorization": f"Bearer {key}"}, **options)
-        self.key = key
-
-    def send(self, method: str, path: str, body: Any = None, **headers: str) -> Any:
-        call = getattr(self, method.lower())
-        if body is None:
-            return call(API + path, headers=headers)
-        return call(API + path, body, content_type="application/json", headers=headers)
 
 
 def steps(tools: list[tuple[str, bool]] = TOOLS) -> dict[str, Any]:
