@@ -7,7 +7,7 @@ bodies, 415 a body that is not JSON, 422 schema violations and unstorable JSON
 (NUL, lone surrogates, overflowing numbers, deep nesting; see config/api_input.py),
 both with the field path, 429 rate limits (``rate_limit_exceeded``) and quotas
 (``quota_exceeded``) with ``Retry-After``, 503 when the database is unreachable.
-HEAD is answered on every GET operation, like GET without the body.
+HEAD is answered on every GET operation, like GET without the body (config/head.py).
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from django.core.exceptions import RequestDataTooBig
 from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI, Router
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -38,23 +37,7 @@ from sync.api import router as sync_router
 log = logging.getLogger(__name__)
 
 
-class MemoryAPI(NinjaAPI):
-    @property
-    def urls(self) -> tuple[list[URLResolver | URLPattern], str, str]:
-        """ninja's URL patterns minus the duplicates ``answer_head`` adds: ninja makes a
-        pattern per operation, and a HEAD twin shares its GET's route and name."""
-        patterns, app_name, namespace = super().urls
-        seen: set[tuple[str, str | None]] = set()
-        unique = []
-        for pattern in patterns:
-            key = (str(pattern.pattern), getattr(pattern, "name", None))
-            if key not in seen:
-                seen.add(key)
-                unique.append(pattern)
-        return unique, app_name, namespace
-
-
-api = MemoryAPI(
+api = NinjaAPI(
     title="memory admin API",
     version="1",
     urls_namespace="api",
@@ -68,19 +51,6 @@ api = MemoryAPI(
     ),
     parser=JSONParser(),
 )
-
-
-def answer_head(router: Router) -> Router:
-    """Give every GET operation a HEAD twin: the same operation (auth, scopes, rate
-    limits), left out of the OpenAPI schema; ``_guard`` drops its body."""
-    for path_view in router.path_operations.values():
-        for operation in list(path_view.operations):
-            if "GET" in operation.methods:
-                head = operation.clone()
-                head.methods = ["HEAD"]
-                head.include_in_schema = False
-                path_view.operations.append(head)
-    return router
 
 
 def _respond(
@@ -165,7 +135,7 @@ def database_unavailable(request: HttpRequest, exc: OperationalError) -> HttpRes
 
 def _guard(run: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Around every operation, before authentication and parsing: read a chunked body
-    (or refuse it with a JSON 411/413); after it: a HEAD answer loses its body."""
+    (or refuse it with a JSON 411/413). HEAD is config/head.py's."""
 
     @functools.wraps(run)
     def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
@@ -173,23 +143,19 @@ def _guard(run: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBa
             read_unsized_body(request)
         except (ApplicationError, RequestDataTooBig) as exc:
             return api.on_exception(request, exc)
-        response = run(request, *args, **kwargs)
-        if request.method == "HEAD" and isinstance(response, HttpResponse):
-            response["Content-Length"] = str(len(response.content))
-            response.content = b""
-        return response
+        return run(request, *args, **kwargs)
 
     return guarded
 
 
 api.add_decorator(_guard, mode="view")
-api.add_router("", answer_head(episodes_router))
-api.add_router("", answer_head(ops_router))
-api.add_router("", answer_head(keys_router))
-api.add_router("", answer_head(sync_router))
-api.add_router("", answer_head(namespaces_router))
+api.add_router("", episodes_router)
+api.add_router("", ops_router)
+api.add_router("", keys_router)
+api.add_router("", sync_router)
+api.add_router("", namespaces_router)
 
-# Mount new routers above this line, through answer_head(): the fallback below
+# Mount new routers above this line: the fallback below
 # answers every other path under /api/v1/ with a JSON 404 and must stay last.
 fallback = Router()
 
@@ -201,4 +167,4 @@ def not_found(request: HttpRequest, rest: str) -> HttpResponse:
     return _respond(request, 404, _body(404, f"no API endpoint at /{rest}", {"path": request.path}))
 
 
-api.add_router("", answer_head(fallback))
+api.add_router("", fallback)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from episodes.stats import episode_counts_by_namespace, episode_live_counts
+from episodes.stats import episode_counts_by_namespace
 from hotcache.cache import read_counters
 from memoryadmin.ops.metrics import RETRIEVAL_BUCKETS, process_counters
 from sync.selectors import circuit_breaker_state, sync_run_counts
@@ -81,16 +81,16 @@ def _process_families(out: Exposition, pid: int) -> None:
 
 
 def _database_families(out: Exposition) -> None:
-    episodes = episode_live_counts(since=timedelta(hours=1))
-    per_namespace = episode_counts_by_namespace(since=timedelta(days=1))
+    # One grouped read; the deployment's totals are the namespaces' sums.
+    per_namespace = episode_counts_by_namespace(since=timedelta(hours=1))
     out.family(
         "memoryadmin_episodes_last_hour", "gauge", f"episodes started in the last hour {FROM_DB}"
-    ).sample("memoryadmin_episodes_last_hour", episodes["recent"])
+    ).sample("memoryadmin_episodes_last_hour", sum(row["recent"] for row in per_namespace))
     out.family("memoryadmin_episodes", "gauge", f"live (not deleted) episodes {FROM_DB}")
-    out.sample("memoryadmin_episodes", episodes["live"])
+    out.sample("memoryadmin_episodes", sum(row["live"] for row in per_namespace))
     for family, key, what in (
         ("memoryadmin_namespace_episodes", "live", "live episodes"),
-        ("memoryadmin_namespace_episodes_last_day", "recent", "episodes started in 24 h"),
+        ("memoryadmin_namespace_episodes_last_hour", "recent", "episodes started in the last hour"),
         ("memoryadmin_namespace_storage_bytes", "bytes", "stored bytes of live episodes"),
     ):
         out.family(family, "gauge", f"{what} per namespace {FROM_DB}")

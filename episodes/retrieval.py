@@ -27,6 +27,7 @@ from django.utils import timezone
 from episodes import search_index
 from episodes.embeddings import semantic_episode_hits
 from episodes.models import Episode, Heuristic, Pattern
+from episodes.models.episode import SCOPE_FIELDS
 from memoryadmin.db.rows import plain_converters
 
 HYBRID_WEIGHTS = {"semantic": 0.35, "keyword": 0.25, "context": 0.2, "reward": 0.1, "recency": 0.1}
@@ -129,9 +130,6 @@ def _candidates(ids: set[str], namespace_id: int, scope: dict[str, str]) -> list
         )
         rows = cursor.fetchall()
     return [Candidate(*(f(v) for f, v in zip(convert, row, strict=True))) for row in rows]
-
-
-SCOPE_FIELDS = ("agent_id", "user_id", "session_id")
 
 
 def context_retrieve(

@@ -16,6 +16,7 @@ from django.utils.dateparse import parse_datetime
 
 from episodes import search_index
 from episodes.models import Episode, Heuristic, Pattern
+from episodes.models.episode import SCOPE_FIELDS
 from episodes.payloads import episode_payload
 from hotcache import cache
 from memoryadmin.db.rows import fetch_instance, select_columns
@@ -73,7 +74,7 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
 
 def episode_queryset(filters: EpisodeFilters) -> QuerySet[Episode]:
     qs = Episode.objects.filter(namespace_id=filters.namespace_id, deleted_at__isnull=True)
-    for scope in ("agent_id", "user_id", "session_id"):
+    for scope in SCOPE_FIELDS:
         if (value := getattr(filters, scope)) is not None:
             qs = qs.filter(**{scope: value})
     if filters.task_type:

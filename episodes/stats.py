@@ -12,10 +12,9 @@ from django.utils import timezone
 from episodes.models import Episode
 
 
-def _live(namespace_id: int | None) -> Any:
-    """Live episodes of one namespace (None: of every namespace, for the deployment's gauges)."""
-    qs = Episode.objects.filter(deleted_at__isnull=True)
-    return qs if namespace_id is None else qs.filter(namespace_id=namespace_id)
+def _live(namespace_id: int) -> Any:
+    """Live episodes of one namespace."""
+    return Episode.objects.filter(namespace_id=namespace_id, deleted_at__isnull=True)
 
 
 def episode_totals(*, namespace_id: int) -> dict[str, Any]:
@@ -78,14 +77,6 @@ def success_rate_by(field: str, *, namespace_id: int) -> list[dict[str, Any]]:
         {"key": r[field] or "(none)", "n": r["n"], "rate": r["ok"] / r["n"] if r["n"] else 0.0}
         for r in rows
     ]
-
-
-def episode_live_counts(*, since: timedelta, namespace_id: int | None = None) -> dict[str, int]:
-    """Live (not deleted) episodes: all of them and those started within ``since``."""
-    agg = _live(namespace_id).aggregate(
-        live=Count("id"), recent=Count("id", filter=Q(started_at__gte=timezone.now() - since))
-    )
-    return {"live": agg["live"] or 0, "recent": agg["recent"] or 0}
 
 
 def episode_counts_by_namespace(*, since: timedelta) -> list[dict[str, Any]]:

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 
 from episodes.signals import episode_changed
+from sync import receivers
 
 
 class SyncConfig(AppConfig):
@@ -8,7 +9,4 @@ class SyncConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # receivers imports django_q's models: only once the app registry is ready.
-        from sync import receivers
-
         episode_changed.connect(receivers.queue_write_behind, dispatch_uid="sync-write-behind")

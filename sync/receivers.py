@@ -7,7 +7,6 @@ import time
 from typing import Any
 
 from django.conf import settings
-from django_q.tasks import async_task
 
 # The write-behind task applies every change newer than the cache's marker,
 # so one queued run covers a burst of writes: queue at most one per interval.
@@ -26,4 +25,8 @@ def queue_write_behind(**_: Any) -> None:
         if now - _last_queued < WRITE_BEHIND_INTERVAL:
             return
         _last_queued = now
+    # django_q's task module loads its models: imported at call time, so this module
+    # can be imported (and connected) by apps.py while the app registry is loading.
+    from django_q.tasks import async_task
+
     async_task("sync.tasks.cache_write_behind_task", group="write-behind")

@@ -55,9 +55,9 @@ def _default_namespace(request: pytest.FixtureRequest) -> None:
     again; the process's slug -> id memo is cleared either way, since the
     namespaces a test made are rolled back (or flushed) behind its back.
     """
-    from memoryadmin.namespaces import selectors
+    from memoryadmin.namespaces.selectors import namespace_memo_clear
 
-    selectors._ids.clear()
+    namespace_memo_clear()
     marker = request.node.get_closest_marker("django_db")
     if marker is not None:
         transactional = marker.kwargs.get("transaction", marker.args[0] if marker.args else False)

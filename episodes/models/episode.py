@@ -55,6 +55,10 @@ class ChangeCounter(models.Model):
         return f"{self.name}={self.value}"
 
 
+# The soft scoping fields of an episode inside its namespace (filters, retrieve's scope).
+SCOPE_FIELDS = ("agent_id", "user_id", "session_id")
+
+
 class Episode(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     # The hard boundary: nothing of one namespace is read, learned from or cached

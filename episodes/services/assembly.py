@@ -17,7 +17,7 @@ from episodes.hashing import chain_steps, step_fields
 from episodes.learning.reflection import build_reflection
 from episodes.learning.reward import compute_reward
 from episodes.models import Episode, ExecutionStep
-from episodes.models.episode import Complexity, TaskType
+from episodes.models.episode import SCOPE_FIELDS, Complexity, TaskType
 from episodes.services.inputs import (
     REDACTIONS_KEY,
     CleanStep,
@@ -50,7 +50,6 @@ def _context_text(field_name: str, value: Any, redactions: Redactions) -> str:
     return redactions.label(text, limits.CONTEXT_TEXT_MAX).lower()
 
 
-SCOPE_FIELDS = ("agent_id", "user_id", "session_id")
 SCOPE_MAX = 128
 
 

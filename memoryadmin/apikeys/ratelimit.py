@@ -93,17 +93,27 @@ def episode_quota_check(*, api_key: ApiKey, now: datetime | None = None) -> int:
 
     Call it inside the creating transaction: a failed creation rolls the count back.
     """
+    return daily_count_check(
+        bucket=f"{api_key.pk}:episodes",
+        quota=daily_episode_quota(api_key),
+        what="episode creations used up for this API key",
+        now=now,
+    )
+
+
+def daily_count_check(
+    *, bucket: str, quota: int, what: str, now: datetime | None = None, **extra: str
+) -> int:
+    """Count one more in ``bucket`` today (UTC, in the caller's transaction);
+    ``QuotaExceeded`` with the time it resets once the count passes ``quota``."""
     now = now or datetime.now(UTC)
     day = now.astimezone(UTC).date()
     tomorrow = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1)
-    quota = daily_episode_quota(api_key)
-    count = counter_hit(
-        bucket=f"{api_key.pk}:episodes:{day.isoformat()}", expires=int(tomorrow.timestamp())
-    )
+    count = counter_hit(bucket=f"{bucket}:{day.isoformat()}", expires=int(tomorrow.timestamp()))
     if count > quota:
         raise QuotaExceeded(
-            f"daily quota of {quota} episode creations used up for this API key",
+            f"daily quota of {quota} {what}",
             retry_after=int((tomorrow - now).total_seconds()) + 1,
-            extra={"quota": quota, "resets_at": tomorrow.isoformat()},
+            extra={"quota": quota, "resets_at": tomorrow.isoformat(), **extra},
         )
     return count

@@ -6,15 +6,21 @@ from memoryadmin.apikeys.models import ApiKey
 from memoryadmin.db.rows import fetch_instance, select_columns
 
 
+def api_keys_visible(*, namespace_id: int, all_namespaces: bool) -> Q:
+    """The keys a caller may see and revoke: those acting in ``namespace_id``, plus the keys
+    bound to all namespaces when the caller itself may act in all of them (an
+    all-namespaces key, an admin session). Another namespace's key is "does not exist"."""
+    bound = Q(namespace_id=namespace_id)
+    if all_namespaces:
+        bound |= Q(namespace__isnull=True)
+    return bound
+
+
 def api_key_list(
     *, namespace_id: int, with_all_namespace_keys: bool, include_revoked: bool = True
 ) -> list[ApiKey]:
-    """Keys that act in ``namespace_id``; plus the keys bound to all namespaces when the
-    caller itself may act in all of them (an all-namespaces key, an admin session)."""
-    bound = Q(namespace_id=namespace_id)
-    if with_all_namespace_keys:
-        bound |= Q(namespace__isnull=True)
-    qs = ApiKey.objects.select_related("created_by", "namespace").filter(bound)
+    visible = api_keys_visible(namespace_id=namespace_id, all_namespaces=with_all_namespace_keys)
+    qs = ApiKey.objects.select_related("created_by", "namespace").filter(visible)
     if not include_revoked:
         qs = qs.filter(revoked_at__isnull=True)
     return list(qs.order_by("-created_at", "-id"))

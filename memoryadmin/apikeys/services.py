@@ -11,12 +11,11 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from memoryadmin.apikeys.errors import Unauthorized
 from memoryadmin.apikeys.models import ApiKey, Scope
-from memoryadmin.apikeys.selectors import api_key_by_hash
+from memoryadmin.apikeys.selectors import api_key_by_hash, api_keys_visible
 from memoryadmin.audit.services import audit_record
 from memoryadmin.exceptions import ApplicationError, NotFound
 from memoryadmin.namespaces.models import DEFAULT_SLUG
@@ -143,9 +142,7 @@ def api_key_revoke(
     Only a key of ``namespace_id`` (or, when ``all_namespaces``, one bound to all) is
     found: another namespace's key is "does not exist", like a missing one.
     """
-    visible = Q(namespace_id=namespace_id)
-    if all_namespaces:
-        visible |= Q(namespace__isnull=True)
+    visible = api_keys_visible(namespace_id=namespace_id, all_namespaces=all_namespaces)
     try:
         api_key = ApiKey.objects.filter(visible).get(pk=api_key_id)
     except ApiKey.DoesNotExist:

@@ -23,7 +23,19 @@ from memoryadmin.namespaces.selectors import (
 SESSION_KEY = "namespace_id"
 
 
+_MEMO = "_console_namespace_id"
+
+
 def console_namespace_id(request: HttpRequest) -> int:
+    """Decided once per request (a page, its template context and the API auth ask)."""
+    known = getattr(request, _MEMO, None)
+    if known is None:
+        known = _decide(request)
+        setattr(request, _MEMO, known)
+    return int(known)
+
+
+def _decide(request: HttpRequest) -> int:
     user = request.user
     chosen = request.session.get(SESSION_KEY)
     if isinstance(chosen, int) and namespace_is_member(user=user, namespace_id=chosen):
@@ -43,6 +55,7 @@ def console_namespace_choose(request: HttpRequest, *, slug: str) -> Namespace | 
     if found is None or not namespace_is_member(user=request.user, namespace_id=found):
         return None
     request.session[SESSION_KEY] = found
+    setattr(request, _MEMO, found)
     return Namespace.objects.get(pk=found)
 
 

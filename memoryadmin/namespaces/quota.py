@@ -9,10 +9,9 @@ minute per process.
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
-from memoryadmin.apikeys.errors import QuotaExceeded
-from memoryadmin.apikeys.ratelimit import counter_hit
+from memoryadmin.apikeys.ratelimit import daily_count_check
 from memoryadmin.namespaces.models import Namespace
 
 QUOTA_TTL_SECONDS = 60.0
@@ -39,16 +38,10 @@ def namespace_quota_check(*, namespace_id: int, now: datetime | None = None) -> 
     quota = namespace_daily_quota(namespace_id=namespace_id)
     if quota is None:
         return None
-    now = now or datetime.now(UTC)
-    day = now.astimezone(UTC).date()
-    tomorrow = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1)
-    count = counter_hit(
-        bucket=f"ns{namespace_id}:episodes:{day.isoformat()}", expires=int(tomorrow.timestamp())
+    return daily_count_check(
+        bucket=f"ns{namespace_id}:episodes",
+        quota=quota,
+        what="episode starts used up for this namespace",
+        now=now,
+        scope="namespace",
     )
-    if count > quota:
-        raise QuotaExceeded(
-            f"daily quota of {quota} episode starts used up for this namespace",
-            retry_after=int((tomorrow - now).total_seconds()) + 1,
-            extra={"quota": quota, "resets_at": tomorrow.isoformat(), "scope": "namespace"},
-        )
-    return count

@@ -36,10 +36,21 @@ def namespaces_for_user(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[N
     return Namespace.objects.filter(pk__in=ids).order_by("slug")
 
 
-# slug -> id of namespaces seen by this process. Slugs are never renamed and a
+# slug <-> id of namespaces seen by this process. Slugs are never renamed and a
 # namespace with data cannot be deleted (PROTECT), so a hit never goes stale;
 # a miss always asks the database (a namespace made a moment ago is found).
 _ids: dict[str, int] = {}
+_slugs: dict[int, str] = {}
+
+
+def _remember(slug: str, namespace_id: int) -> None:
+    _ids[slug], _slugs[namespace_id] = namespace_id, slug
+
+
+def namespace_memo_clear() -> None:
+    """Forget what this process remembered (tests roll namespaces back behind its back)."""
+    _ids.clear()
+    _slugs.clear()
 
 
 def namespace_id_for(*, slug: str) -> int | None:
@@ -48,18 +59,18 @@ def namespace_id_for(*, slug: str) -> int | None:
         return known
     found = Namespace.objects.filter(slug=slug).values_list("pk", flat=True).first()
     if found is not None:
-        _ids[slug] = int(found)
+        _remember(slug, int(found))
     return found
 
 
 def namespace_slug_of(*, namespace_id: int) -> str:
-    for slug, known in _ids.items():
-        if known == namespace_id:
-            return slug
+    """The slug of a namespace (every episode payload names its namespace by it)."""
+    if (known := _slugs.get(namespace_id)) is not None:
+        return known
     found = Namespace.objects.filter(pk=namespace_id).values_list("slug", flat=True).first()
     if found is None:
         raise NotFound(f"namespace {namespace_id} does not exist", extra={"field": "namespace"})
-    _ids[found] = namespace_id
+    _remember(found, namespace_id)
     return found
 
 

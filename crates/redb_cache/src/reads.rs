@@ -79,32 +79,18 @@ macro_rules! read_pymethods {
         }
     };
     (@scan $class:ident [$($doc:tt)*]) => {
-        #[::pyo3::pymethods]
-        impl $class {
-            $($doc)*
-            #[pyo3(signature = (
-                table, *, prefix=None, start=None, end=None, limit=None, reverse=false
-            ))]
-            #[allow(clippy::too_many_arguments)]
-            fn scan<'py>(
-                &self,
-                py: ::pyo3::Python<'py>,
-                table: &str,
-                prefix: Option<&::pyo3::Bound<'py, ::pyo3::PyAny>>,
-                start: Option<&::pyo3::Bound<'py, ::pyo3::PyAny>>,
-                end: Option<&::pyo3::Bound<'py, ::pyo3::PyAny>>,
-                limit: Option<usize>,
-                reverse: bool,
-            ) -> ::pyo3::PyResult<Vec<(
-                ::pyo3::Bound<'py, ::pyo3::types::PyBytes>,
-                ::pyo3::Bound<'py, ::pyo3::types::PyBytes>,
-            )>> {
-                let args = $crate::reads::ScanArgs { prefix, start, end, limit, reverse };
-                $crate::reads::scan(py, self, table, &args)
-            }
-        }
+        $crate::reads::read_pymethods!(@range $class scan [$($doc)*] Vec<(
+            ::pyo3::Bound<'py, ::pyo3::types::PyBytes>,
+            ::pyo3::Bound<'py, ::pyo3::types::PyBytes>,
+        )>);
     };
     (@keys $class:ident [$($doc:tt)*]) => {
+        $crate::reads::read_pymethods!(
+            @range $class keys [$($doc)*] Vec<::pyo3::Bound<'py, ::pyo3::types::PyBytes>>
+        );
+    };
+    // scan and keys take the same range arguments; only what they return differs.
+    (@range $class:ident $read:ident [$($doc:tt)*] $out:ty) => {
         #[::pyo3::pymethods]
         impl $class {
             $($doc)*
@@ -112,7 +98,7 @@ macro_rules! read_pymethods {
                 table, *, prefix=None, start=None, end=None, limit=None, reverse=false
             ))]
             #[allow(clippy::too_many_arguments)]
-            fn keys<'py>(
+            fn $read<'py>(
                 &self,
                 py: ::pyo3::Python<'py>,
                 table: &str,
@@ -121,9 +107,9 @@ macro_rules! read_pymethods {
                 end: Option<&::pyo3::Bound<'py, ::pyo3::PyAny>>,
                 limit: Option<usize>,
                 reverse: bool,
-            ) -> ::pyo3::PyResult<Vec<::pyo3::Bound<'py, ::pyo3::types::PyBytes>>> {
+            ) -> ::pyo3::PyResult<$out> {
                 let args = $crate::reads::ScanArgs { prefix, start, end, limit, reverse };
-                $crate::reads::keys(py, self, table, &args)
+                $crate::reads::$read(py, self, table, &args)
             }
         }
     };
